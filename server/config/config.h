@@ -1,0 +1,126 @@
+// pushgate's configuration: plain structs, filled from a JSON file (see
+// config/pushgate.example.json), overridden by command-line flags, with secrets resolved from
+// environment variables or files. Loading is a pure function of its inputs (file text and an
+// environment lookup), so it is unit-tested without touching the process environment.
+#ifndef PUSHGATE_CONFIG_CONFIG_H_
+#define PUSHGATE_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pushgate::config {
+
+// Where a secret comes from. In JSON: {"env": "NAME"}, {"file": "/path"} or {"value": "..."}.
+// Inline values exist for tests and the demo; production configs use env or file. The loader
+// resolves the reference into `value`; `source` ("env:NAME", "file:/path", "inline") is what
+// may be logged — never the value.
+struct Secret {
+  std::string value;
+  std::string source;
+};
+
+struct BasicAuthCredential {
+  std::string username;
+  Secret password;
+};
+
+struct HmacCheck {
+  std::string header;  // e.g. "X-Pushgate-Signature"; value is hex (optionally "sha256=" prefix)
+  Secret secret;
+};
+
+struct WebhookAuth {
+  // Any pair matches (rotation: add the new pair, switch CometChat, remove the old one).
+  std::vector<BasicAuthCredential> basic_auth;
+  // Only when an app's config says so explicitly; the default is to require Basic Auth.
+  bool allow_unauthenticated = false;
+  std::optional<HmacCheck> hmac;
+};
+
+struct ApiKey {
+  std::string name;  // shown in logs and errors instead of the key
+  Secret key;        // the bearer token; "sha256:<hex>" in `value` means a hash to compare to
+};
+
+struct App {
+  std::string app_id;  // CometChat appId
+  WebhookAuth webhook;
+  std::vector<ApiKey> api_keys;
+  // Provider credentials and rules arrive with the engine and channel issues.
+};
+
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+struct HttpConfig {
+  std::string address = "127.0.0.1:8080";
+  int threads = 1;
+  std::string webhook_path = "/webhook";
+  size_t max_body_bytes = 256 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  int read_timeout_ms = 10'000;   // whole request, from its first byte
+  int idle_timeout_ms = 60'000;   // keep-alive connection with no request
+  TlsFiles tls;
+};
+
+struct GrpcConfig {
+  std::string address = "127.0.0.1:50051";
+  int max_message_bytes = 4 * 1024 * 1024;
+};
+
+struct StoreConfig {
+  // "full" (default: a 200 survives power loss) or "normal" (survives a process crash only).
+  std::string synchronous = "full";
+  size_t write_queue_capacity = 20'000;  // jobs; past it the webhook answers 503
+  size_t max_batch = 1024;               // jobs per transaction
+  int64_t dedupe_window_seconds = 24 * 3600;
+  int64_t max_db_bytes = 0;  // 0 = unlimited; a cap answers 503 when reached
+  int read_connections = 4;
+  int64_t cache_size_kib = 65'536;
+};
+
+struct RegistryConfig {
+  int max_registrations_per_user = 100;
+};
+
+struct Config {
+  std::string data_dir = "./data";
+  std::string log_level = "info";
+  HttpConfig http;
+  GrpcConfig grpc;
+  StoreConfig store;
+  RegistryConfig registry;
+  std::vector<App> apps;
+  // True when no --config was given and the embedded demo defaults are in use.
+  bool demo = false;
+
+  const App* FindApp(std::string_view app_id) const;
+  std::string DatabasePath() const { return data_dir + "/pushgate.db"; }
+};
+
+// Looks up an environment variable; std::nullopt when unset. Injected for tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup ProcessEnv();
+
+// Parses a config file's text. Every error names the JSON path of the offending key, e.g.
+// `apps[0].webhook.basic_auth[1].password: environment variable PG_PASS is not set`.
+absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& env);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);
+
+// Checks cross-field rules (unique app ids, addresses parse, ...). ParseConfig calls it; flags
+// that override fields call it again.
+absl::Status ValidateConfig(const Config& config);
+
+}  // namespace pushgate::config
+
+#endif  // PUSHGATE_CONFIG_CONFIG_H_
