@@ -1,0 +1,43 @@
+// The CometChat notificationDetails the builders need, parsed once from the stored payload.
+#ifndef PUSHGATE_PROVIDERS_NOTIFICATION_CONTENT_H_
+#define PUSHGATE_PROVIDERS_NOTIFICATION_CONTENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace pushgate::providers {
+
+struct NotificationContent {
+  int64_t notification_id = 0;
+  std::string uid;  // recipient
+  std::string type;  // "chat" | "call"
+  std::string title;
+  std::string body;
+  std::string sender;
+  std::string sender_name;
+  std::string sender_avatar;
+  std::string receiver;
+  std::string receiver_name;
+  std::string receiver_type;  // "user" | "group"
+  std::string tag;
+  std::string conversation_id;
+  std::string sent_at;  // as text, whatever CometChat sent (number or string)
+  std::optional<int64_t> unread_message_count;
+  std::string call_action;  // calls only
+  std::string call_session_id;
+  std::string call_type;  // "audio" | "video"
+  std::string message_json;  // the `message` object serialised, "" when absent
+  std::string custom_json;   // the `custom` object serialised, "" when absent
+  int64_t received_at_ms = 0;
+};
+
+// Parses a stored webhook body (already validated at ingest). Errors: INVALID_ARGUMENT.
+absl::StatusOr<NotificationContent> ParseStoredPayload(std::string_view payload);
+
+}  // namespace pushgate::providers
+
+#endif  // PUSHGATE_PROVIDERS_NOTIFICATION_CONTENT_H_
