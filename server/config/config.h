@@ -68,8 +68,8 @@ struct HttpConfig {
   std::string webhook_path = "/webhook";
   size_t max_body_bytes = 256 * 1024;
   size_t max_header_bytes = 16 * 1024;
-  int read_timeout_ms = 10'000;   // whole request, from its first byte
-  int idle_timeout_ms = 60'000;   // keep-alive connection with no request
+  int read_timeout_ms = 10'000;  // whole request, from its first byte
+  int idle_timeout_ms = 60'000;  // keep-alive connection with no request
   TlsFiles tls;
 };
 

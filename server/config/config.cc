@@ -1,0 +1,372 @@
+#include "config/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/log.h"
+#include "nlohmann/json.hpp"
+
+namespace pushgate::config {
+namespace {
+
+using nlohmann::json;
+
+// Reads one JSON object field by field, remembering the path for error messages and which
+// keys were consumed, so that a misspelt key is reported instead of silently ignored.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string path) : object_(object), path_(std::move(path)) {}
+
+  std::string PathOf(std::string_view key) const {
+    return path_.empty() ? std::string(key) : absl::StrCat(path_, ".", std::string(key));
+  }
+
+  const json* Find(std::string_view key) {
+    seen_.insert(std::string(key));
+    auto it = object_.find(std::string(key));
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  absl::Status String(std::string_view key, std::string* out) {
+    const json* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (!v->is_string()) return Error(key, "must be a string");
+    *out = v->get<std::string>();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(std::string_view key, bool* out) {
+    const json* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (!v->is_boolean()) return Error(key, "must be true or false");
+    *out = v->get<bool>();
+    return absl::OkStatus();
+  }
+
+  template <typename Int>
+  absl::Status Integer(std::string_view key, Int* out, int64_t min, int64_t max) {
+    const json* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (!v->is_number_integer()) return Error(key, "must be an integer");
+    const int64_t value = v->get<int64_t>();
+    if (value < min || value > max) {
+      return Error(key, absl::StrCat("must be between ", min, " and ", max));
+    }
+    *out = static_cast<Int>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status Error(std::string_view key, std::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(PathOf(key), ": ", std::string(what)));
+  }
+
+  // Every key not read is an error: typos must not pass silently.
+  absl::Status RejectUnknown() const {
+    for (auto it = object_.begin(); it != object_.end(); ++it) {
+      if (seen_.count(it.key()) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(PathOf(it.key()), ": unknown key"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const json& object_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+#define PG_RETURN_IF_ERROR(expr) \
+  do {                           \
+    absl::Status _st = (expr);   \
+    if (!_st.ok()) return _st;   \
+  } while (0)
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read file ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// {"env": "NAME"} | {"file": "/path"} | {"value": "..."}.
+absl::Status ParseSecret(const json& v, const std::string& path, const EnvLookup& env,
+                         Secret* out) {
+  if (!v.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": must be an object {\"env\": NAME} or {\"file\": PATH} or {\"value\": TEXT}"));
+  }
+  ObjectReader r(v, path);
+  std::string env_name, file, value;
+  PG_RETURN_IF_ERROR(r.String("env", &env_name));
+  PG_RETURN_IF_ERROR(r.String("file", &file));
+  PG_RETURN_IF_ERROR(r.String("value", &value));
+  PG_RETURN_IF_ERROR(r.RejectUnknown());
+  const int sources = !env_name.empty() + !file.empty() + !value.empty();
+  if (sources != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": give exactly one of \"env\", \"file\" or \"value\""));
+  }
+  if (!env_name.empty()) {
+    std::optional<std::string> got = env(env_name);
+    if (!got.has_value() || got->empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": environment variable ", env_name, " is not set"));
+    }
+    out->value = *got;
+    out->source = absl::StrCat("env:", env_name);
+  } else if (!file.empty()) {
+    absl::StatusOr<std::string> got = ReadWholeFile(file);
+    if (!got.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read secret file ", file));
+    }
+    // Files written by editors and `echo` end in a newline that is not part of the secret.
+    while (!got->empty() && (got->back() == '\n' || got->back() == '\r')) got->pop_back();
+    if (got->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": secret file ", file, " is empty"));
+    }
+    out->value = *std::move(got);
+    out->source = absl::StrCat("file:", file);
+  } else {
+    out->value = value;
+    out->source = "inline";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseWebhookAuth(const json& v, const std::string& path, const EnvLookup& env,
+                              WebhookAuth* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  PG_RETURN_IF_ERROR(r.Bool("allow_unauthenticated", &out->allow_unauthenticated));
+  if (const json* list = r.Find("basic_auth")) {
+    if (!list->is_array()) return r.Error("basic_auth", "must be an array");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string item_path = absl::StrCat(r.PathOf("basic_auth"), "[", i, "]");
+      const json& item = (*list)[i];
+      if (!item.is_object()) {
+        return absl::InvalidArgumentError(absl::StrCat(item_path, ": must be an object"));
+      }
+      ObjectReader ir(item, item_path);
+      BasicAuthCredential cred;
+      PG_RETURN_IF_ERROR(ir.String("username", &cred.username));
+      if (cred.username.empty() || cred.username.find(':') != std::string::npos) {
+        return ir.Error("username", "must be a non-empty string without ':'");
+      }
+      const json* password = ir.Find("password");
+      if (password == nullptr) return ir.Error("password", "is required");
+      PG_RETURN_IF_ERROR(ParseSecret(*password, ir.PathOf("password"), env, &cred.password));
+      PG_RETURN_IF_ERROR(ir.RejectUnknown());
+      out->basic_auth.push_back(std::move(cred));
+    }
+  }
+  if (const json* hmac = r.Find("hmac")) {
+    const std::string hpath = r.PathOf("hmac");
+    if (!hmac->is_object()) return r.Error("hmac", "must be an object");
+    ObjectReader hr(*hmac, hpath);
+    HmacCheck check;
+    PG_RETURN_IF_ERROR(hr.String("header", &check.header));
+    if (check.header.empty()) return hr.Error("header", "is required");
+    const json* secret = hr.Find("secret");
+    if (secret == nullptr) return hr.Error("secret", "is required");
+    PG_RETURN_IF_ERROR(ParseSecret(*secret, hr.PathOf("secret"), env, &check.secret));
+    PG_RETURN_IF_ERROR(hr.RejectUnknown());
+    out->hmac = std::move(check);
+  }
+  PG_RETURN_IF_ERROR(r.RejectUnknown());
+  if (out->basic_auth.empty() && !out->allow_unauthenticated) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ".basic_auth: at least one credential is required unless allow_unauthenticated "
+        "is true"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& env, App* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  PG_RETURN_IF_ERROR(r.String("app_id", &out->app_id));
+  if (out->app_id.empty()) return r.Error("app_id", "is required");
+  const json* webhook = r.Find("webhook");
+  if (webhook == nullptr) return r.Error("webhook", "is required");
+  PG_RETURN_IF_ERROR(ParseWebhookAuth(*webhook, r.PathOf("webhook"), env, &out->webhook));
+  if (const json* keys = r.Find("api_keys")) {
+    if (!keys->is_array()) return r.Error("api_keys", "must be an array");
+    for (size_t i = 0; i < keys->size(); ++i) {
+      const std::string item_path = absl::StrCat(r.PathOf("api_keys"), "[", i, "]");
+      const json& item = (*keys)[i];
+      if (!item.is_object()) {
+        return absl::InvalidArgumentError(absl::StrCat(item_path, ": must be an object"));
+      }
+      ObjectReader kr(item, item_path);
+      ApiKey key;
+      PG_RETURN_IF_ERROR(kr.String("name", &key.name));
+      if (key.name.empty()) return kr.Error("name", "is required");
+      const json* secret = kr.Find("key");
+      if (secret == nullptr) return kr.Error("key", "is required");
+      PG_RETURN_IF_ERROR(ParseSecret(*secret, kr.PathOf("key"), env, &key.key));
+      PG_RETURN_IF_ERROR(kr.RejectUnknown());
+      out->api_keys.push_back(std::move(key));
+    }
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ParseHttp(const json& v, HttpConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("http: must be an object");
+  ObjectReader r(v, "http");
+  PG_RETURN_IF_ERROR(r.String("address", &out->address));
+  PG_RETURN_IF_ERROR(r.Integer("threads", &out->threads, 1, 64));
+  PG_RETURN_IF_ERROR(r.String("webhook_path", &out->webhook_path));
+  PG_RETURN_IF_ERROR(r.Integer("max_body_bytes", &out->max_body_bytes, 1024, 64 << 20));
+  PG_RETURN_IF_ERROR(r.Integer("max_header_bytes", &out->max_header_bytes, 1024, 1 << 20));
+  PG_RETURN_IF_ERROR(r.Integer("read_timeout_ms", &out->read_timeout_ms, 100, 600'000));
+  PG_RETURN_IF_ERROR(r.Integer("idle_timeout_ms", &out->idle_timeout_ms, 100, 3'600'000));
+  if (const json* tls = r.Find("tls")) {
+    if (!tls->is_object()) return r.Error("tls", "must be an object");
+    ObjectReader tr(*tls, "http.tls");
+    PG_RETURN_IF_ERROR(tr.String("cert_file", &out->tls.cert_file));
+    PG_RETURN_IF_ERROR(tr.String("key_file", &out->tls.key_file));
+    PG_RETURN_IF_ERROR(tr.RejectUnknown());
+    if (out->tls.cert_file.empty() != out->tls.key_file.empty()) {
+      return absl::InvalidArgumentError("http.tls: cert_file and key_file go together");
+    }
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ParseGrpc(const json& v, GrpcConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("grpc: must be an object");
+  ObjectReader r(v, "grpc");
+  PG_RETURN_IF_ERROR(r.String("address", &out->address));
+  PG_RETURN_IF_ERROR(
+      r.Integer("max_message_bytes", &out->max_message_bytes, 1024, 64 * 1024 * 1024));
+  return r.RejectUnknown();
+}
+
+absl::Status ParseStore(const json& v, StoreConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("store: must be an object");
+  ObjectReader r(v, "store");
+  PG_RETURN_IF_ERROR(r.String("synchronous", &out->synchronous));
+  if (out->synchronous != "full" && out->synchronous != "normal") {
+    return r.Error("synchronous", "must be \"full\" or \"normal\"");
+  }
+  PG_RETURN_IF_ERROR(r.Integer("write_queue_capacity", &out->write_queue_capacity, 16, 10'000'000));
+  PG_RETURN_IF_ERROR(r.Integer("max_batch", &out->max_batch, 1, 100'000));
+  PG_RETURN_IF_ERROR(
+      r.Integer("dedupe_window_seconds", &out->dedupe_window_seconds, 0, int64_t{366} * 24 * 3600));
+  PG_RETURN_IF_ERROR(r.Integer("max_db_bytes", &out->max_db_bytes, 0, INT64_MAX));
+  PG_RETURN_IF_ERROR(r.Integer("read_connections", &out->read_connections, 1, 64));
+  PG_RETURN_IF_ERROR(r.Integer("cache_size_kib", &out->cache_size_kib, 1024, 64 << 20));
+  return r.RejectUnknown();
+}
+
+absl::Status ParseRegistry(const json& v, RegistryConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("registry: must be an object");
+  ObjectReader r(v, "registry");
+  PG_RETURN_IF_ERROR(
+      r.Integer("max_registrations_per_user", &out->max_registrations_per_user, 1, 10'000));
+  return r.RejectUnknown();
+}
+
+bool ValidHostPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return false;
+  return port >= 0 && port <= 65535;
+}
+
+}  // namespace
+
+const App* Config::FindApp(std::string_view app_id) const {
+  for (const App& app : apps) {
+    if (app.app_id == app_id) return &app;
+  }
+  return nullptr;
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+absl::Status ValidateConfig(const Config& config) {
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("data_dir: must not be empty");
+  if (!ValidHostPort(config.http.address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http.address: \"", config.http.address, "\" is not host:port"));
+  }
+  if (!ValidHostPort(config.grpc.address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("grpc.address: \"", config.grpc.address, "\" is not host:port"));
+  }
+  if (config.http.webhook_path.empty() || config.http.webhook_path[0] != '/') {
+    return absl::InvalidArgumentError("http.webhook_path: must start with '/'");
+  }
+  LogLevel level;
+  if (!ParseLogLevel(config.log_level, &level)) {
+    return absl::InvalidArgumentError("log_level: must be debug, info, warn or error");
+  }
+  std::set<std::string> app_ids;
+  for (size_t i = 0; i < config.apps.size(); ++i) {
+    const App& app = config.apps[i];
+    if (!app_ids.insert(app.app_id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("apps[", i, "].app_id: \"", app.app_id, "\" appears twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& env) {
+  json root = json::parse(json_text, /*cb=*/nullptr, /*allow_exceptions=*/false,
+                          /*ignore_comments=*/true);
+  if (root.is_discarded()) return absl::InvalidArgumentError("config: not valid JSON");
+  if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
+  Config config;
+  ObjectReader r(root, "");
+  PG_RETURN_IF_ERROR(r.String("data_dir", &config.data_dir));
+  PG_RETURN_IF_ERROR(r.String("log_level", &config.log_level));
+  if (const json* v = r.Find("http")) PG_RETURN_IF_ERROR(ParseHttp(*v, &config.http));
+  if (const json* v = r.Find("grpc")) PG_RETURN_IF_ERROR(ParseGrpc(*v, &config.grpc));
+  if (const json* v = r.Find("store")) PG_RETURN_IF_ERROR(ParseStore(*v, &config.store));
+  if (const json* v = r.Find("registry")) {
+    PG_RETURN_IF_ERROR(ParseRegistry(*v, &config.registry));
+  }
+  if (const json* apps = r.Find("apps")) {
+    if (!apps->is_array()) return r.Error("apps", "must be an array");
+    for (size_t i = 0; i < apps->size(); ++i) {
+      App app;
+      PG_RETURN_IF_ERROR(ParseApp((*apps)[i], absl::StrCat("apps[", i, "]"), env, &app));
+      config.apps.push_back(std::move(app));
+    }
+  }
+  PG_RETURN_IF_ERROR(r.RejectUnknown());
+  if (config.apps.empty()) return absl::InvalidArgumentError("apps: at least one app is required");
+  PG_RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<Config> config = ParseConfig(*text, env);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace pushgate::config

@@ -1,0 +1,71 @@
+#include "config/demo_defaults.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "nlohmann/json.hpp"
+
+namespace pushgate::config {
+namespace {
+
+constexpr char kFileName[] = "demo-credentials.json";
+
+absl::Status WritePrivateFile(const std::string& path, const std::string& content) {
+  // O_EXCL: two processes starting at once must not overwrite each other's credentials.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", path));
+  const ssize_t n = ::write(fd, content.data(), content.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(content.size()) || !synced) {
+    return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DemoCredentials> LoadOrCreateDemoCredentials(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create data_dir ", data_dir));
+  const std::string path = absl::StrCat(data_dir, "/", kFileName);
+  if (!std::filesystem::exists(path)) {
+    nlohmann::json doc = {{"webhook_password", RandomToken(18)}, {"api_key", RandomToken(24)}};
+    absl::Status st = WritePrivateFile(path, doc.dump(2) + "\n");
+    if (!st.ok() && !std::filesystem::exists(path)) return st;
+  }
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.value("webhook_password", "").size() ||
+      !doc.value("api_key", "").size()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": not valid demo credentials; delete it to generate new ones"));
+  }
+  return DemoCredentials{doc["webhook_password"].get<std::string>(),
+                         doc["api_key"].get<std::string>()};
+}
+
+Config DemoConfig(const std::string& data_dir, const DemoCredentials& credentials) {
+  Config config;
+  config.demo = true;
+  config.data_dir = data_dir;
+  App app;
+  app.app_id = kDemoAppId;
+  app.webhook.basic_auth.push_back(
+      {kDemoWebhookUser, Secret{credentials.webhook_password, "file:demo-credentials.json"}});
+  app.api_keys.push_back({"demo", Secret{credentials.api_key, "file:demo-credentials.json"}});
+  config.apps.push_back(std::move(app));
+  return config;
+}
+
+}  // namespace pushgate::config

@@ -1,0 +1,184 @@
+#include "config/config.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "config/demo_defaults.h"
+#include "gtest/gtest.h"
+
+namespace pushgate::config {
+namespace {
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char kMinimal[] = R"({
+  "apps": [{
+    "app_id": "app123",
+    "webhook": {"basic_auth": [{"username": "cc", "password": {"env": "CC_PASS"}}]},
+    "api_keys": [{"name": "backend", "key": {"env": "API_KEY"}}]
+  }]
+})";
+
+TEST(ConfigTest, MinimalConfigTakesDefaultsAndResolvesSecretsFromEnv) {
+  auto config = ParseConfig(kMinimal, FakeEnv({{"CC_PASS", "s3cret"}, {"API_KEY", "k1"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.address, "127.0.0.1:8080");
+  EXPECT_EQ(config->grpc.address, "127.0.0.1:50051");
+  EXPECT_EQ(config->http.max_body_bytes, 256u * 1024);
+  EXPECT_EQ(config->store.synchronous, "full");
+  EXPECT_EQ(config->registry.max_registrations_per_user, 100);
+  ASSERT_EQ(config->apps.size(), 1u);
+  const App* app = config->FindApp("app123");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(config->FindApp("other"), nullptr);
+  ASSERT_EQ(app->webhook.basic_auth.size(), 1u);
+  EXPECT_EQ(app->webhook.basic_auth[0].password.value, "s3cret");
+  EXPECT_EQ(app->webhook.basic_auth[0].password.source, "env:CC_PASS");
+  EXPECT_EQ(app->api_keys[0].key.value, "k1");
+}
+
+TEST(ConfigTest, MissingEnvironmentVariableNamesTheKeyButNotAValue) {
+  auto config = ParseConfig(kMinimal, FakeEnv({{"API_KEY", "k1"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "apps[0].webhook.basic_auth[0].password: environment variable CC_PASS is not set");
+}
+
+TEST(ConfigTest, SecretFromFileDropsTrailingNewline) {
+  const std::string path = ::testing::TempDir() + "/pg_secret_file";
+  std::ofstream(path) << "from-file\n";
+  const std::string text = R"({"apps": [{"app_id": "a", "webhook": {"basic_auth":
+      [{"username": "u", "password": {"file": ")" +
+                           path + R"("}}]}}]})";
+  auto config = ParseConfig(text, FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->apps[0].webhook.basic_auth[0].password.value, "from-file");
+  EXPECT_EQ(config->apps[0].webhook.basic_auth[0].password.source, "file:" + path);
+}
+
+TEST(ConfigTest, UnreadableSecretFileIsAnError) {
+  auto config = ParseConfig(R"({"apps": [{"app_id": "a", "webhook": {"basic_auth":
+      [{"username": "u", "password": {"file": "/nonexistent/x"}}]}}]})",
+                            FakeEnv({}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "apps[0].webhook.basic_auth[0].password: cannot read secret file /nonexistent/x");
+}
+
+struct BadConfigCase {
+  const char* json;
+  const char* message;
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfigCase> {};
+
+TEST_P(BadConfigTest, IsRefusedWithAMessageNamingTheKey) {
+  auto config = ParseConfig(GetParam().json, FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message(), GetParam().message);
+}
+
+#define APP \
+  R"({"app_id": "a", "webhook": {"basic_auth": [{"username": "u", "password": {"env": "P"}}]}})"
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadConfigTest,
+    ::testing::Values(
+        BadConfigCase{"not json", "config: not valid JSON"},
+        BadConfigCase{"[]", "config: must be a JSON object"},
+        BadConfigCase{"{}", "apps: at least one app is required"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "htpp": {}})", "htpp: unknown key"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "http": {"threads": 0}})",
+                      "http.threads: must be between 1 and 64"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "http": {"threads": "2"}})",
+                      "http.threads: must be an integer"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "http": {"address": "nowhere"}})",
+                      "http.address: \"nowhere\" is not host:port"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "grpc": {"address": "x:99999"}})",
+                      "grpc.address: \"x:99999\" is not host:port"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "http": {"tls": {"cert_file": "c"}}})",
+                      "http.tls: cert_file and key_file go together"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "store": {"synchronous": "off"}})",
+                      "store.synchronous: must be \"full\" or \"normal\""},
+        BadConfigCase{R"({"apps": [)" APP "," APP R"(]})", "apps[1].app_id: \"a\" appears twice"},
+        BadConfigCase{R"({"apps": [{"webhook": {}}]})", "apps[0].app_id: is required"},
+        BadConfigCase{R"({"apps": [{"app_id": "a"}]})", "apps[0].webhook: is required"},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {}}]})",
+                      "apps[0].webhook.basic_auth: at least one credential is required unless "
+                      "allow_unauthenticated is true"},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"basic_auth": [{"username": "u",
+                      "password": "plain"}]}}]})",
+                      "apps[0].webhook.basic_auth[0].password: must be an object {\"env\": NAME} "
+                      "or {\"file\": PATH} or {\"value\": TEXT}"},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"basic_auth": [{"username": "u",
+                      "password": {"env": "P", "value": "x"}}]}}]})",
+                      "apps[0].webhook.basic_auth[0].password: give exactly one of \"env\", "
+                      "\"file\" or \"value\""},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"basic_auth": [{"username": "u:x",
+                      "password": {"env": "P"}}]}}]})",
+                      "apps[0].webhook.basic_auth[0].username: must be a non-empty string "
+                      "without ':'"},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+                      "api_keys": [{"name": "k"}]}]})",
+                      "apps[0].api_keys[0].key: is required"},
+        BadConfigCase{R"({"log_level": "loud", "apps": [)" APP R"(]})",
+                      "log_level: must be debug, info, warn or error"}));
+
+TEST(ConfigTest, ExplicitlyUnauthenticatedAppNeedsNoCredentials) {
+  auto config = ParseConfig(
+      R"({"apps": [{"app_id": "open", "webhook": {"allow_unauthenticated": true}}]})", FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->apps[0].webhook.allow_unauthenticated);
+}
+
+TEST(ConfigTest, ExampleConfigInTheRepoLoads) {
+  auto config = LoadConfigFile(PUSHGATE_EXAMPLE_CONFIG,
+                               FakeEnv({{"PUSHGATE_APP123_WEBHOOK_PASSWORD", "p1"},
+                                        {"PUSHGATE_APP123_WEBHOOK_PASSWORD_NEXT", "p2"},
+                                        {"PUSHGATE_APP123_API_KEY", "k"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->apps[0].webhook.basic_auth.size(), 2u);
+}
+
+TEST(ConfigTest, MissingFileNamesThePath) {
+  auto config = LoadConfigFile("/nonexistent/pushgate.json", FakeEnv({}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(), "cannot read file /nonexistent/pushgate.json");
+}
+
+TEST(DemoDefaultsTest, CredentialsAreCreatedPrivatelyOnceAndReused) {
+  const std::string dir = ::testing::TempDir() + "/pg_demo_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  auto first = LoadOrCreateDemoCredentials(dir);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_GE(first->api_key.size(), 24u);
+  EXPECT_NE(first->api_key, first->webhook_password);
+  struct stat st;
+  ASSERT_EQ(::stat((dir + "/demo-credentials.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto second = LoadOrCreateDemoCredentials(dir);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->api_key, first->api_key);
+  EXPECT_EQ(second->webhook_password, first->webhook_password);
+
+  Config config = DemoConfig(dir, *second);
+  EXPECT_TRUE(config.demo);
+  EXPECT_TRUE(ValidateConfig(config).ok());
+  ASSERT_NE(config.FindApp(kDemoAppId), nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace pushgate::config
