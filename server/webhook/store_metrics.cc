@@ -1,0 +1,51 @@
+#include "webhook/store_metrics.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pushgate::webhook {
+
+void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store) {
+  // Written by the scrape hook and read by the callbacks; Registry::Render runs them one
+  // scrape at a time, so no lock is needed here.
+  auto snapshot = std::make_shared<store::StoreStats>();
+  registry.AddScrapeHook([snapshot, &store] { *snapshot = store.Stats(); });
+
+  registry.AddGaugeCallback(
+      "pushgate_store_write_queue_depth",
+      "Writes waiting for the store's writer (notifications and registry changes).", {},
+      [snapshot] {
+        return std::vector<metrics::GaugeSample>{
+            {{}, static_cast<double>(snapshot->write_queue_depth)}};
+      });
+  registry.AddGaugeCallback("pushgate_store_write_queue_capacity",
+                            "Writes the queue holds before the webhook answers 503.", {},
+                            [snapshot] {
+                              return std::vector<metrics::GaugeSample>{
+                                  {{}, static_cast<double>(snapshot->write_queue_capacity)}};
+                            });
+  registry.AddGaugeCallback("pushgate_notifications", "Stored notifications by state.", {"state"},
+                            [snapshot] {
+                              std::vector<metrics::GaugeSample> samples;
+                              for (const auto& [state, n] : snapshot->notifications_by_state) {
+                                samples.push_back({{state}, static_cast<double>(n)});
+                              }
+                              return samples;
+                            });
+  registry.AddGaugeCallback(
+      "pushgate_registrations", "Device registrations by platform and state.",
+      {"platform", "state"}, [snapshot] {
+        std::vector<metrics::GaugeSample> samples;
+        // Keys are "platform/state" (store.h).
+        for (const auto& [key, n] : snapshot->registrations_by_platform_state) {
+          const size_t slash = key.find('/');
+          if (slash == std::string::npos) continue;
+          samples.push_back(
+              {{key.substr(0, slash), key.substr(slash + 1)}, static_cast<double>(n)});
+        }
+        return samples;
+      });
+}
+
+}  // namespace pushgate::webhook
