@@ -1,0 +1,37 @@
+#include "grpc/call_context.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace pushgate::grpc_api {
+
+absl::StatusOr<Principal> AuthenticateCall(const ApiKeyAuthenticator& auth,
+                                           const grpc::ServerContextBase& context) {
+  std::vector<std::string_view> values;
+  const auto& metadata = context.client_metadata();
+  auto [begin, end] = metadata.equal_range("authorization");
+  for (auto it = begin; it != end; ++it) {
+    values.emplace_back(it->second.data(), it->second.size());
+  }
+  return auth.Authenticate(values);
+}
+
+absl::Status PublicStoreError(const absl::Status& status, std::string_view rpc) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss: {
+      const std::string code = absl::StatusCodeToString(status.code());
+      const std::string_view message(status.message().data(), status.message().size());
+      LogError("grpc_store_error", {{"rpc", rpc}, {"code", code}, {"error", message}});
+      return absl::Status(status.code(), "internal error; see the server log");
+    }
+    default:
+      return status;
+  }
+}
+
+}  // namespace pushgate::grpc_api

@@ -1,0 +1,39 @@
+// The Deliveries gRPC service. Its data arrives with the delivery engine; until then every
+// RPC still authenticates and authorises (so clients see the real auth behaviour now) and
+// then answers UNIMPLEMENTED.
+#ifndef PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
+#define PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
+
+#include "grpc/api_key_auth.h"
+#include "pushgate/v1/deliveries.grpc.pb.h"
+
+namespace pushgate::grpc_api {
+
+class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService {
+ public:
+  // `auth` must outlive the service.
+  explicit DeliveriesService(const ApiKeyAuthenticator* auth);
+
+  grpc::ServerUnaryReactor* GetNotification(grpc::CallbackServerContext* context,
+                                            const pushgate::v1::GetNotificationRequest* request,
+                                            pushgate::v1::Notification* response) override;
+  grpc::ServerUnaryReactor* ListNotifications(
+      grpc::CallbackServerContext* context, const pushgate::v1::ListNotificationsRequest* request,
+      pushgate::v1::ListNotificationsResponse* response) override;
+  grpc::ServerWriteReactor<pushgate::v1::NotificationEvent>* WatchNotifications(
+      grpc::CallbackServerContext* context,
+      const pushgate::v1::WatchNotificationsRequest* request) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
+                                     const pushgate::v1::GetStatsRequest* request,
+                                     pushgate::v1::GetStatsResponse* response) override;
+  grpc::ServerUnaryReactor* RetryNotification(
+      grpc::CallbackServerContext* context, const pushgate::v1::RetryNotificationRequest* request,
+      pushgate::v1::RetryNotificationResponse* response) override;
+
+ private:
+  const ApiKeyAuthenticator* auth_;
+};
+
+}  // namespace pushgate::grpc_api
+
+#endif  // PUSHGATE_GRPC_DELIVERIES_SERVICE_H_

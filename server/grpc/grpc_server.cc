@@ -1,0 +1,105 @@
+#include "grpc/grpc_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/log.h"
+#include "grpc/api_key_auth.h"
+#include "grpc/deliveries_service.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpc/token_registry_service.h"
+
+namespace pushgate::grpc_api {
+namespace {
+
+class GrpcServerImpl final : public GrpcServer {
+ public:
+  GrpcServerImpl(const config::Config& config, store::Store* store, GrpcServerOptions options)
+      : auth_(config.apps),
+        registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs()),
+        deliveries_(&auth_) {}
+
+  ~GrpcServerImpl() override { Shutdown(absl::ZeroDuration()); }
+
+  absl::Status Start(const config::Config& config) {
+    for (const std::string& name : auth_.MalformedKeyNames()) {
+      LogWarn("grpc_api_key_unusable",
+              {{"key", name}, {"why", "empty, or sha256: value is not 64 hex digits"}});
+    }
+
+    // Both are process-wide switches read when a server is built.
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // The built-in health service answers from its own (upb) code; linking the generated
+    // descriptor lets reflection describe grpc.health.v1.Health too (TOOLCHAIN.md).
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
+
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config.grpc.address, grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&registry_);
+    builder.RegisterService(&deliveries_);
+    builder.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
+    // Without this Linux lets a second pushgate bind the same port and split the traffic.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // Our services use the callback API; only reflection is a synchronous service, and it
+    // is rare, so one completion queue with one poller thread serves it on a 2-core box.
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
+
+    server_ = builder.BuildAndStart();
+    if (!server_ || port_ == 0) {
+      server_.reset();
+      return absl::UnavailableError(
+          absl::StrCat("gRPC: cannot listen on ", config.grpc.address,
+                       " (address in use, or not a host:port this machine has)"));
+    }
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    health->SetServingStatus("", true);
+    health->SetServingStatus(pushgate::v1::TokenRegistry::service_full_name(), true);
+    health->SetServingStatus(pushgate::v1::Deliveries::service_full_name(), true);
+    const std::string port = absl::StrCat(port_);
+    LogInfo("grpc_listening", {{"address", config.grpc.address}, {"port", port}});
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  void Shutdown(absl::Duration grace) override {
+    std::call_once(shutdown_once_, [&] {
+      if (!server_) return;
+      // Health first, so a load balancer stops sending before calls are refused.
+      server_->GetHealthCheckService()->Shutdown();
+      server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+      server_->Wait();
+      LogInfo("grpc_stopped");
+    });
+  }
+
+ private:
+  ApiKeyAuthenticator auth_;
+  TokenRegistryService registry_;
+  DeliveriesService deliveries_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::once_flag shutdown_once_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> StartGrpcServer(const config::Config& config,
+                                                            store::Store* store,
+                                                            GrpcServerOptions options) {
+  auto server = std::make_unique<GrpcServerImpl>(config, store, std::move(options));
+  if (absl::Status s = server->Start(config); !s.ok()) return s;
+  return std::unique_ptr<GrpcServer>(std::move(server));
+}
+
+}  // namespace pushgate::grpc_api

@@ -1,0 +1,45 @@
+// Starts pushgate's gRPC endpoint: TokenRegistry and Deliveries (API key per call), the
+// standard health service and server reflection (no key, so grpcurl and load balancers work
+// with no .proto files and no secret). This header stays free of gRPC headers: main.cpp and
+// anything else that only starts and stops the server compile without them.
+#ifndef PUSHGATE_GRPC_GRPC_SERVER_H_
+#define PUSHGATE_GRPC_GRPC_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "config/config.h"
+#include "store/store.h"
+
+namespace pushgate::grpc_api {
+
+class GrpcServer {
+ public:
+  virtual ~GrpcServer() = default;
+  // The bound port (useful with a ":0" address).
+  virtual int port() const = 0;
+  // Marks health NOT_SERVING, stops accepting calls, lets calls in flight finish for up to
+  // `grace`, then cancels the rest and returns when all are done. Call it before the store's
+  // Shutdown: calls waiting for a commit need the store to answer them. Idempotent; the
+  // destructor calls it with no grace if nobody did.
+  virtual void Shutdown(absl::Duration grace) = 0;
+};
+
+struct GrpcServerOptions {
+  // Milliseconds since the Unix epoch stamped on writes; empty means the system clock.
+  std::function<int64_t()> now_ms;
+};
+
+// Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses
+// config.apps[*].api_keys and config.grpc.max_message_bytes. `store` must outlive the
+// server. Errors: UNAVAILABLE when the address cannot be bound.
+absl::StatusOr<std::unique_ptr<GrpcServer>> StartGrpcServer(const config::Config& config,
+                                                            store::Store* store,
+                                                            GrpcServerOptions options = {});
+
+}  // namespace pushgate::grpc_api
+
+#endif  // PUSHGATE_GRPC_GRPC_SERVER_H_
