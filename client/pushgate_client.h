@@ -1,0 +1,66 @@
+// A small typed client for pushgate's gRPC API: one channel, the API key sent as
+// `authorization: Bearer <key>` on every call, a deadline per call, and absl::StatusOr
+// results (the gRPC status code and message carried over unchanged).
+//
+// Thread-safe: calls may be made from several threads at once. TokenRegistry today;
+// Deliveries methods follow the same pattern when the delivery engine lands.
+#ifndef PUSHGATE_CLIENT_PUSHGATE_CLIENT_H_
+#define PUSHGATE_CLIENT_PUSHGATE_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pushgate/v1/token_registry.pb.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
+namespace pushgate::client {
+
+struct ClientOptions {
+  std::string address = "127.0.0.1:50051";
+  std::string api_key;
+  // Per call; a call that takes longer fails with DEADLINE_EXCEEDED.
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+class PushgateClient {
+ public:
+  // An insecure (plaintext) channel to options.address; TLS arrives with the server's TLS.
+  // Connecting is lazy: an unreachable server shows up as UNAVAILABLE on the first call.
+  static std::unique_ptr<PushgateClient> Connect(const ClientOptions& options);
+
+  PushgateClient(std::shared_ptr<grpc::Channel> channel, std::string api_key,
+                 absl::Duration timeout);
+  ~PushgateClient();
+  PushgateClient(const PushgateClient&) = delete;
+  PushgateClient& operator=(const PushgateClient&) = delete;
+
+  absl::StatusOr<pushgate::v1::RegisterTokenResponse> RegisterToken(
+      const pushgate::v1::RegisterTokenRequest& request);
+  absl::StatusOr<pushgate::v1::UnregisterTokenResponse> UnregisterToken(
+      const pushgate::v1::UnregisterTokenRequest& request);
+  absl::StatusOr<pushgate::v1::UnregisterSessionResponse> UnregisterSession(
+      const pushgate::v1::UnregisterSessionRequest& request);
+  absl::StatusOr<pushgate::v1::UnregisterUserResponse> UnregisterUser(
+      const pushgate::v1::UnregisterUserRequest& request);
+  absl::StatusOr<pushgate::v1::ListTokensResponse> ListTokens(
+      const pushgate::v1::ListTokensRequest& request);
+  // Follows next_page_token from request.page_token() to the last page; the result holds
+  // every registration and an empty next_page_token. Each page gets its own deadline.
+  absl::StatusOr<pushgate::v1::ListTokensResponse> ListAllTokens(
+      pushgate::v1::ListTokensRequest request);
+
+ private:
+  struct Stubs;
+  std::unique_ptr<Stubs> stubs_;
+  std::string authorization_;
+  absl::Duration timeout_;
+};
+
+}  // namespace pushgate::client
+
+#endif  // PUSHGATE_CLIENT_PUSHGATE_CLIENT_H_

@@ -1,0 +1,88 @@
+// pushgatectl: the command-line face of the client library. Parsing and printing live in
+// pushgatectl_args / pushgatectl_output; this file only runs the chosen command.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "pushgate_client.h"
+#include "pushgatectl_args.h"
+#include "pushgatectl_output.h"
+
+namespace {
+
+namespace pb = ::pushgate::v1;
+using pushgate::ctl::CtlArgs;
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+// Prints the response (or the error) and returns the exit code.
+template <typename Response, typename Format>
+int Print(const absl::StatusOr<Response>& result, bool json, Format format) {
+  if (!result.ok()) {
+    std::cerr << pushgate::ctl::FormatError(result.status());
+    return 1;
+  }
+  std::cout << (json ? pushgate::ctl::ToJson(*result) : format(*result));
+  return 0;
+}
+
+int Run(const CtlArgs& args) {
+  if (args.command == pushgate::ctl::Command::kHelp) {
+    std::cout << pushgate::ctl::Usage();
+    return 0;
+  }
+  pushgate::client::ClientOptions options;
+  options.address = args.address;
+  options.api_key = args.api_key;
+  options.timeout = args.timeout;
+  auto client = pushgate::client::PushgateClient::Connect(options);
+
+  switch (args.command) {
+    case pushgate::ctl::Command::kRegister:
+      return Print(client->RegisterToken(pushgate::ctl::BuildRegisterRequest(args)), args.json,
+                   pushgate::ctl::FormatRegistered);
+    case pushgate::ctl::Command::kUnregister:
+      switch (args.unregister_by) {
+        case pushgate::ctl::UnregisterBy::kToken:
+          return Print(client->UnregisterToken(pushgate::ctl::BuildUnregisterTokenRequest(args)),
+                       args.json,
+                       [](const auto& r) { return pushgate::ctl::FormatEnded(r.ended_count()); });
+        case pushgate::ctl::UnregisterBy::kSession:
+          return Print(
+              client->UnregisterSession(pushgate::ctl::BuildUnregisterSessionRequest(args)),
+              args.json, [](const auto& r) { return pushgate::ctl::FormatEnded(r.ended_count()); });
+        case pushgate::ctl::UnregisterBy::kUser:
+          return Print(client->UnregisterUser(pushgate::ctl::BuildUnregisterUserRequest(args)),
+                       args.json,
+                       [](const auto& r) { return pushgate::ctl::FormatEnded(r.ended_count()); });
+      }
+      return 2;
+    case pushgate::ctl::Command::kTokens: {
+      pb::ListTokensRequest request = pushgate::ctl::BuildListTokensRequest(args);
+      return Print(args.all_pages ? client->ListAllTokens(request) : client->ListTokens(request),
+                   args.json, pushgate::ctl::FormatTokens);
+    }
+    case pushgate::ctl::Command::kHelp:
+      break;  // answered above, without a channel
+  }
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<CtlArgs> parsed = pushgate::ctl::ParseArgs(args, ProcessEnv);
+  if (!parsed.ok()) {
+    std::cerr << "pushgatectl: " << parsed.status().message() << "\n"
+              << "run 'pushgatectl --help' for usage\n";
+    return 2;
+  }
+  return Run(*parsed);
+}

@@ -1,0 +1,69 @@
+// pushgatectl's command line: parsed by hand into a plain struct (pure, so it is unit-tested
+// without a process environment), and turned into request messages.
+//
+//   pushgatectl [flags] register|unregister|tokens [flags]
+//
+// Flags take `--name=value` or `--name value`; '-' and '_' are interchangeable in names.
+#ifndef PUSHGATE_CLIENT_PUSHGATECTL_ARGS_H_
+#define PUSHGATE_CLIENT_PUSHGATECTL_ARGS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pushgate/v1/token_registry.pb.h"
+
+namespace pushgate::ctl {
+
+enum class Command { kHelp, kRegister, kUnregister, kTokens };
+enum class UnregisterBy { kToken, kSession, kUser };
+
+struct CtlArgs {
+  Command command = Command::kHelp;
+  // Connection.
+  std::string address;  // --address, else $PUSHGATE_ADDRESS, else 127.0.0.1:50051
+  std::string api_key;  // --api_key, else $PUSHGATE_API_KEY
+  absl::Duration timeout = absl::Seconds(10);
+  bool json = false;
+  // What.
+  std::string app;
+  std::string uid;
+  std::string session;
+  pushgate::v1::Platform platform = pushgate::v1::PLATFORM_UNSPECIFIED;
+  std::string token;
+  // register
+  std::string topic;
+  pushgate::v1::ApnsEnvironment environment = pushgate::v1::APNS_ENVIRONMENT_UNSPECIFIED;
+  pushgate::v1::DeviceOs fcm_os = pushgate::v1::DEVICE_OS_UNSPECIFIED;
+  std::string p256dh;
+  std::string auth;
+  std::string device_id;
+  // unregister
+  UnregisterBy unregister_by = UnregisterBy::kToken;
+  // tokens
+  int page_size = 0;
+  std::string page_token;
+  bool all_pages = false;
+  bool active_only = false;
+};
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// `args` excludes the program name. INVALID_ARGUMENT with a message for the user on error.
+absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const EnvLookup& env);
+
+std::string Usage();
+
+pushgate::v1::RegisterTokenRequest BuildRegisterRequest(const CtlArgs& args);
+pushgate::v1::UnregisterTokenRequest BuildUnregisterTokenRequest(const CtlArgs& args);
+pushgate::v1::UnregisterSessionRequest BuildUnregisterSessionRequest(const CtlArgs& args);
+pushgate::v1::UnregisterUserRequest BuildUnregisterUserRequest(const CtlArgs& args);
+pushgate::v1::ListTokensRequest BuildListTokensRequest(const CtlArgs& args);
+
+}  // namespace pushgate::ctl
+
+#endif  // PUSHGATE_CLIENT_PUSHGATECTL_ARGS_H_

@@ -1,0 +1,134 @@
+#include "pushgatectl_output.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace pushgate::ctl {
+namespace {
+
+namespace pb = ::pushgate::v1;
+
+std::string PlatformName(pb::Platform p) {
+  switch (p) {
+    case pb::PLATFORM_APNS:
+      return "apns";
+    case pb::PLATFORM_APNS_VOIP:
+      return "apns_voip";
+    case pb::PLATFORM_FCM:
+      return "fcm";
+    case pb::PLATFORM_WEBPUSH:
+      return "webpush";
+    default:
+      return "?";
+  }
+}
+
+std::string StateName(const pb::Registration& r) {
+  if (r.state() == pb::REGISTRATION_STATE_ACTIVE) return "active";
+  switch (r.inactive_reason()) {
+    case pb::INACTIVE_REASON_UNREGISTERED:
+      return "unregistered";
+    case pb::INACTIVE_REASON_SESSION_ENDED:
+      return "session_ended";
+    case pb::INACTIVE_REASON_USER_DELETED:
+      return "user_deleted";
+    case pb::INACTIVE_REASON_REPLACED:
+      return "replaced";
+    case pb::INACTIVE_REASON_CAP_EXCEEDED:
+      return "cap_exceeded";
+    case pb::INACTIVE_REASON_PROVIDER_REJECTED:
+      return "rejected";
+    default:
+      return "inactive";
+  }
+}
+
+std::string Time(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
+  // Second precision is what a person reads; --json has the exact value.
+  google::protobuf::Timestamp whole;
+  whole.set_seconds(ts.seconds());
+  return google::protobuf::util::TimeUtil::ToString(whole);
+}
+
+// Long tokens (FCM, endpoints) would push the table off screen; the full value is in --json.
+std::string Shorten(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max - 3) + "...";
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::vector<std::string> Row(const pb::Registration& r) {
+  return {r.id(),         PlatformName(r.platform()), StateName(r),         r.uid(),
+          r.session_id(), Shorten(r.token(), 40),     Time(r.update_time())};
+}
+
+const std::vector<std::string> kHeader = {"ID",      "PLATFORM", "STATE",  "UID",
+                                          "SESSION", "TOKEN",    "UPDATED"};
+
+}  // namespace
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json + "\n";
+}
+
+std::string FormatRegistered(const pb::RegisterTokenResponse& response) {
+  const char* what = response.created() ? "registered" : "refreshed";
+  std::string out =
+      absl::StrCat(what, response.moved() ? " (moved from another user or session)" : "", "\n");
+  absl::StrAppend(&out, Table({kHeader, Row(response.registration())}));
+  return out;
+}
+
+std::string FormatEnded(int ended_count) {
+  return absl::StrCat("ended ", ended_count, ended_count == 1 ? " registration" : " registrations",
+                      "\n");
+}
+
+std::string FormatTokens(const pb::ListTokensResponse& response) {
+  if (response.registrations().empty()) {
+    return response.next_page_token().empty() ? "no registrations\n"
+                                              : absl::StrCat("no registrations on this page\n");
+  }
+  std::vector<std::vector<std::string>> rows = {kHeader};
+  for (const pb::Registration& r : response.registrations()) rows.push_back(Row(r));
+  std::string out = Table(rows);
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&out, "more: --page_token ", response.next_page_token(), "\n");
+  }
+  return out;
+}
+
+std::string FormatError(const absl::Status& status) {
+  return absl::StrCat("error: ", absl::StatusCodeToString(status.code()), ": ", status.message(),
+                      "\n");
+}
+
+}  // namespace pushgate::ctl
