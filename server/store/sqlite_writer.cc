@@ -1,0 +1,194 @@
+#include "store/sqlite_writer.h"
+
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "common/log.h"
+#include "store/sqlite_status.h"
+#include "store/write_txn.h"
+
+namespace pushgate::store {
+namespace {
+
+// A job's callback is caller code; an exception escaping it must not kill the writer thread,
+// which every other caller depends on.
+void CompleteSafely(WriteJob& job, const absl::Status& outcome) {
+  try {
+    job.Complete(outcome);
+  } catch (const std::exception& e) {
+    LogError("store_callback_threw", {{"what", e.what()}});
+  } catch (...) {
+    LogError("store_callback_threw");
+  }
+}
+
+}  // namespace
+
+SqliteWriter::SqliteWriter(std::unique_ptr<SQLite::Database> db, WriterOptions options,
+                           StoreCounters* counters)
+    : db_(std::move(db)),
+      statements_(std::make_unique<StatementCache>(*db_)),
+      options_(options),
+      counters_(counters) {}
+
+SqliteWriter::~SqliteWriter() { Stop(); }
+
+void SqliteWriter::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+absl::Status SqliteWriter::Enqueue(std::unique_ptr<WriteJob> job) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("store is shut down");
+  if (queue_.size() >= options_.queue_capacity) {
+    return absl::UnavailableError("write queue full");
+  }
+  queue_.push_back(std::move(job));
+  // Only wake the thread when it sleeps: while it runs a batch it will find the job itself,
+  // and a signal per job would cost a syscall per request.
+  if (writer_waiting_) work_ready_.Signal();
+  return absl::OkStatus();
+}
+
+void SqliteWriter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    work_ready_.Signal();
+  }
+  if (thread_.joinable()) thread_.join();
+  // Jobs left behind only if the thread never started: they still get their answer.
+  std::deque<std::unique_ptr<WriteJob>> leftover;
+  {
+    absl::MutexLock lock(&mu_);
+    leftover.swap(queue_);
+  }
+  for (auto& job : leftover) CompleteSafely(*job, absl::UnavailableError("store is shut down"));
+  statements_.reset();  // statements must be finalized before their connection closes
+  db_.reset();
+}
+
+WriterStats SqliteWriter::Stats() const {
+  WriterStats stats;
+  {
+    absl::MutexLock lock(&mu_);
+    stats.queue_depth = queue_.size();
+  }
+  stats.queue_capacity = options_.queue_capacity;
+  stats.commits = commits_.load(std::memory_order_relaxed);
+  stats.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  stats.jobs_committed = jobs_committed_.load(std::memory_order_relaxed);
+  stats.last_commit_ok = last_commit_ok_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void SqliteWriter::Loop() {
+  std::vector<std::unique_ptr<WriteJob>> batch;
+  batch.reserve(options_.max_batch);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      while (queue_.empty() && !stopping_) {
+        writer_waiting_ = true;
+        work_ready_.Wait(&mu_);
+        writer_waiting_ = false;
+      }
+      if (queue_.empty()) return;  // stopping, and everything queued has been written
+      // Whatever accumulated while the previous batch was committing forms the next batch:
+      // the busier the store, the larger the batches and the cheaper each row.
+      const size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteWriter::RunBatch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
+  changes_.clear();
+  job_outcomes_.assign(jobs.size(), absl::OkStatus());
+  absl::Status batch_error;
+  sqlite3* handle = db_->getHandle();
+
+  // IMMEDIATE: take the write lock now, so a database locked by another process fails the
+  // batch here (after busy_timeout) rather than in the middle of it.
+  const int begin = db_->tryExec("BEGIN IMMEDIATE");
+  if (begin != SQLITE_OK) {
+    batch_error = DatabaseUnavailable(begin);
+  } else {
+    WriteTxn txn(*db_, *statements_, changes_);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      txn.StartJob();
+      absl::Status outcome;
+      try {
+        if (jobs[i]->shape() == JobShape::kMultiStatement) txn.OpenSavepoint();
+        outcome = jobs[i]->Run(txn);
+        if (outcome.ok()) txn.ReleaseJob();
+      } catch (const SQLite::Exception& e) {
+        if (IsEnvironmentalSqliteError(e.getErrorCode())) {
+          batch_error = DatabaseUnavailable(e.getErrorCode());
+          break;
+        }
+        outcome = StatusFromException(e);
+      } catch (const std::exception& e) {
+        outcome = StatusFromException(e);
+      }
+      if (outcome.ok()) continue;
+      // SQLite may have rolled back the whole transaction on its own (it does for some
+      // errors); then the earlier jobs' writes are gone too and the batch has failed.
+      if (sqlite3_get_autocommit(handle)) {
+        batch_error = absl::UnavailableError("database unavailable: transaction rolled back");
+        break;
+      }
+      try {
+        txn.RollbackJob();
+      } catch (const SQLite::Exception& e) {
+        batch_error = DatabaseUnavailable(e.getErrorCode());
+        break;
+      }
+      job_outcomes_[i] = std::move(outcome);
+    }
+    if (batch_error.ok()) {
+      const int commit = db_->tryExec("COMMIT");
+      if (commit != SQLITE_OK) batch_error = DatabaseUnavailable(commit);
+    }
+    if (!batch_error.ok() && !sqlite3_get_autocommit(handle)) db_->tryExec("ROLLBACK");
+  }
+
+  const bool committed = batch_error.ok();
+  RecordOutcome(committed, jobs.size(), batch_error);
+  if (committed) counters_->Apply(changes_);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    // A job that failed on its own keeps its own error either way: retrying it would not help.
+    const absl::Status& outcome =
+        (committed || !job_outcomes_[i].ok()) ? job_outcomes_[i] : batch_error;
+    CompleteSafely(*jobs[i], outcome);
+  }
+}
+
+void SqliteWriter::RecordOutcome(bool committed, size_t jobs, const absl::Status& error) {
+  const bool was_ok = last_commit_ok_.exchange(committed, std::memory_order_relaxed);
+  if (committed) {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    jobs_committed_.fetch_add(jobs, std::memory_order_relaxed);
+    if (!was_ok) LogInfo("store_writes_recovered");
+    return;
+  }
+  failed_commits_.fetch_add(1, std::memory_order_relaxed);
+  // Log the transition only: a full disk would otherwise log once per batch.
+  if (was_ok) {
+    const std::string count = std::to_string(jobs);
+    const std::string message(error.message());
+    LogWarn("store_writes_failing", {{"error", message}, {"jobs", count}});
+  }
+}
+
+}  // namespace pushgate::store

@@ -1,0 +1,89 @@
+// The single writer: one thread that owns the only connection allowed to write rows. Callers
+// enqueue jobs into a bounded queue; the thread takes up to max_batch of them, runs them in ONE
+// transaction (group commit: one fsync for the whole batch) and then tells each job its
+// outcome. A full queue is refused at once, never waited on.
+#ifndef PUSHGATE_STORE_SQLITE_WRITER_H_
+#define PUSHGATE_STORE_SQLITE_WRITER_H_
+
+#include <SQLiteCpp/Database.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "store/statement_cache.h"
+#include "store/store_counters.h"
+#include "store/write_job.h"
+
+namespace pushgate::store {
+
+struct WriterOptions {
+  size_t queue_capacity = 20'000;
+  size_t max_batch = 1024;
+};
+
+struct WriterStats {
+  size_t queue_depth = 0;
+  size_t queue_capacity = 0;
+  uint64_t commits = 0;
+  uint64_t failed_commits = 0;
+  uint64_t jobs_committed = 0;  // jobs in committed batches (including jobs that failed alone)
+  bool last_commit_ok = true;
+};
+
+class SqliteWriter {
+ public:
+  // `counters` receives each committed batch's row-count changes; it must outlive the writer.
+  SqliteWriter(std::unique_ptr<SQLite::Database> db, WriterOptions options,
+               StoreCounters* counters);
+  ~SqliteWriter();
+  SqliteWriter(const SqliteWriter&) = delete;
+  SqliteWriter& operator=(const SqliteWriter&) = delete;
+
+  void Start();
+
+  // UNAVAILABLE "write queue full" when the queue holds capacity jobs, "store is shut down"
+  // after Stop(). On error the job is dropped without its Complete() being called.
+  absl::Status Enqueue(std::unique_ptr<WriteJob> job);
+
+  // Refuses new jobs, runs every queued one, stops the thread and closes the connection.
+  void Stop();
+
+  WriterStats Stats() const;
+
+ private:
+  void Loop();
+  void RunBatch(std::vector<std::unique_ptr<WriteJob>>& jobs);
+  void RecordOutcome(bool committed, size_t jobs, const absl::Status& error);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<StatementCache> statements_;
+  const WriterOptions options_;
+  StoreCounters* const counters_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar work_ready_;
+  std::deque<std::unique_ptr<WriteJob>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool writer_waiting_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> failed_commits_{0};
+  std::atomic<uint64_t> jobs_committed_{0};
+  std::atomic<bool> last_commit_ok_{true};
+
+  // Writer-thread only: reused across batches to avoid re-allocating.
+  std::vector<CounterChange> changes_;
+  std::vector<absl::Status> job_outcomes_;
+};
+
+}  // namespace pushgate::store
+
+#endif  // PUSHGATE_STORE_SQLITE_WRITER_H_

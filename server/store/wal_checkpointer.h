@@ -1,0 +1,91 @@
+// Copies the WAL back into the database file on its own connection and thread, so the writer's
+// commits never pay for a checkpoint (PERF-NOTES: auto-checkpoints inside commits were the
+// prime suspect of the prototype's slow writer).
+//
+// Policy:
+//  - PASSIVE when the WAL has grown by `passive_frames` since the last checkpoint. It never
+//    blocks the writer, but under constant load the writer keeps appending, so the WAL file is
+//    never fully checkpointed and never starts over;
+//  - hence RESTART once the WAL holds `restart_frames`: it waits for the writer's current
+//    transaction, holds off the next one while it copies the few frames the last PASSIVE
+//    left, and makes the writer start the WAL from the beginning (a stall of about one fsync);
+//  - TRUNCATE when no commit happened for `idle_ms`: the WAL file shrinks to nothing.
+#ifndef PUSHGATE_STORE_WAL_CHECKPOINTER_H_
+#define PUSHGATE_STORE_WAL_CHECKPOINTER_H_
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+
+namespace pushgate::store {
+
+struct CheckpointPolicy {
+  int passive_frames = 4096;   // ~16 MiB of 4 KiB pages
+  int restart_frames = 16384;  // ~64 MiB
+  int idle_ms = 1000;
+  int poll_ms = 250;
+};
+
+struct CheckpointCounts {
+  uint64_t passive = 0;
+  uint64_t restart = 0;
+  uint64_t truncate = 0;
+  uint64_t busy = 0;          // a checkpoint that could not get its locks in time
+  uint64_t total_micros = 0;  // time spent checkpointing
+  int64_t wal_frames = 0;     // WAL size after the last commit
+};
+
+class WalCheckpointer {
+ public:
+  WalCheckpointer(std::unique_ptr<SQLite::Database> db, CheckpointPolicy policy);
+  ~WalCheckpointer();
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  // Makes the writer connection report each commit's WAL size to this checkpointer (replacing
+  // SQLite's auto-checkpoint hook). Call before the writer starts; the checkpointer must outlive
+  // the writer connection.
+  void AttachToWriter(sqlite3* writer_connection);
+
+  void Start();
+  // Stops the thread, then truncates the WAL once more (the writer has stopped by then).
+  void Stop();
+
+  CheckpointCounts Counts() const;
+
+ private:
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void Loop();
+  // One sqlite3_wal_checkpoint_v2 call; false when it could not get its locks.
+  bool Checkpoint(int mode, int* log_frames, int* checkpointed_frames);
+
+  std::unique_ptr<SQLite::Database> db_;
+  const CheckpointPolicy policy_;
+  std::thread thread_;
+
+  absl::Mutex mu_;
+  absl::CondVar wake_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Written by the writer's commit hook, read by the checkpointer thread.
+  std::atomic<int> wal_frames_{0};
+  std::atomic<int64_t> last_commit_ms_{0};
+  std::atomic<uint64_t> commit_seq_{0};
+  std::atomic<bool> poke_pending_{false};
+  // Frames of the current WAL already copied (written by the checkpointer thread; the hook
+  // reads it to decide when to wake it).
+  std::atomic<int> backfilled_hint_{0};
+
+  std::atomic<uint64_t> passive_{0}, restart_{0}, truncate_{0}, busy_{0}, total_micros_{0};
+};
+
+}  // namespace pushgate::store
+
+#endif  // PUSHGATE_STORE_WAL_CHECKPOINTER_H_
