@@ -1,0 +1,78 @@
+#include "providers/http2_pool.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "common/log.h"
+
+namespace pushgate::providers::http2_internal {
+
+std::string Pool::KeyFor(const Http2Request& request) {
+  const TlsSettings& tls = request.tls;
+  std::string key;
+  key.reserve(request.pool.size() + tls.ca_file.size() + tls.client_cert_file.size() +
+              tls.client_key_file.size() + 8);
+  // '\0' cannot occur in a file name, so the parts cannot run into each other.
+  key.append(request.pool).push_back('\0');
+  key.append(tls.ca_file).push_back('\0');
+  key.append(tls.client_cert_file).push_back('\0');
+  key.append(tls.client_key_file).push_back('\0');
+  for (const std::string& entry : tls.resolve) key.append(entry).push_back('\0');
+  return key;
+}
+
+absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const Http2Request& first) {
+  CURLSH* share = curl_share_init();
+  if (share == nullptr) return absl::ResourceExhaustedError("curl_share_init failed");
+  for (curl_lock_data data :
+       {CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION}) {
+    if (curl_share_setopt(share, CURLSHOPT_SHARE, data) != CURLSHE_OK) {
+      curl_share_cleanup(share);
+      return absl::InternalError("curl_share_setopt failed");
+    }
+  }
+  curl_slist* resolve = nullptr;
+  for (const std::string& entry : first.tls.resolve) {
+    curl_slist* grown = curl_slist_append(resolve, entry.c_str());
+    if (grown == nullptr) {
+      curl_slist_free_all(resolve);
+      curl_share_cleanup(share);
+      return absl::ResourceExhaustedError("resolve list");
+    }
+    resolve = grown;
+  }
+  return std::unique_ptr<Pool>(new Pool(first.pool, share, resolve));
+}
+
+Pool::~Pool() {
+  // Easy handles hold a reference on the share; it refuses to go while any remain.
+  idle_.clear();
+  transfers_.clear();
+  if (curl_share_cleanup(share_) != CURLSHE_OK) {
+    LogError("http2_pool_share_leak", {{"pool", name_}});
+  }
+  curl_slist_free_all(resolve_);
+}
+
+Transfer* Pool::Acquire() {
+  if (!idle_.empty()) {
+    Transfer* transfer = idle_.back();
+    idle_.pop_back();
+    return transfer;
+  }
+  std::unique_ptr<Transfer> transfer = Transfer::Create(share_, this);
+  if (transfer == nullptr) return nullptr;
+  transfers_.push_back(std::move(transfer));
+  return transfers_.back().get();
+}
+
+void Pool::Release(Transfer* transfer) { idle_.push_back(transfer); }
+
+std::deque<Job> Pool::OnFinished() {
+  if (in_flight_ > 0) --in_flight_;
+  if (warm_) return {};
+  warm_ = true;
+  return std::exchange(held_, {});
+}
+
+}  // namespace pushgate::providers::http2_internal

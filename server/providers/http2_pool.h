@@ -1,0 +1,84 @@
+// One connection pool of the HTTP/2 client: the libcurl share that holds its connections,
+// DNS entries (including RESOLVE overrides) and TLS sessions, its reusable transfers, and the
+// warm-up gate that sends the first request of a new pool alone. Used only on the client thread.
+//
+// Why a CURLSH per pool: libcurl reuses a connection for any transfer to the same host and
+// port whose TLS settings match, so two APNs teams using token auth (same host, same CA, no
+// client certificate) would otherwise share a connection, which APNs forbids (one connection =
+// one team). A transfer whose share holds CURL_LOCK_DATA_CONNECT uses the share's connection
+// cache instead of the multi's, so giving each pool its own share keeps pools apart while one
+// multi handle (and so one curl_multi_poll) still drives them all. Sharing the DNS cache per
+// pool keeps one pool's RESOLVE overrides away from the others. Connection limits
+// (CURLMOPT_MAX_HOST_CONNECTIONS) are counted per connection cache, i.e. per pool.
+#ifndef PUSHGATE_PROVIDERS_HTTP2_POOL_H_
+#define PUSHGATE_PROVIDERS_HTTP2_POOL_H_
+
+#include <curl/curl.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "providers/http2_client.h"
+#include "providers/http2_transfer.h"
+
+namespace pushgate::providers::http2_internal {
+
+struct Job {
+  Http2Request request;
+  Transfer::Done done;
+};
+
+class Pool {
+ public:
+  // The key under which a request's pool is found: its name and TLS settings, so that even a
+  // caller reusing a pool name with other credentials never gets a connection made with others.
+  static std::string KeyFor(const Http2Request& request);
+  static absl::StatusOr<std::unique_ptr<Pool>> Create(const Http2Request& first);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  const std::string& name() const { return name_; }
+  curl_slist* resolve() const { return resolve_; }
+
+  // An idle transfer of this pool, or a new one; nullptr if libcurl cannot allocate one.
+  Transfer* Acquire();
+  void Release(Transfer* transfer);
+  // Every transfer this pool ever made (shutdown walks the active ones).
+  const std::vector<std::unique_ptr<Transfer>>& transfers() const { return transfers_; }
+
+  // Warm-up gate. A new APNs connection allows one stream until a request succeeds and then
+  // raises SETTINGS_MAX_CONCURRENT_STREAMS; sending more at once makes libcurl open extra
+  // connections for them. So until the first request of the pool has an outcome, further
+  // requests are held; then they all go and libcurl multiplexes them at the raised limit.
+  // Any outcome opens the gate (also a transport error): keeping it shut after failures would
+  // serialise every request of an unreachable pool behind connect timeouts.
+  bool MustHold() const { return !warm_ && in_flight_ > 0; }
+  void Hold(Job job) { held_.push_back(std::move(job)); }
+  void OnStarted() { ++in_flight_; }
+  // Returns the held requests, in order, when this completion opens the gate.
+  std::deque<Job> OnFinished();
+  std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
+
+ private:
+  Pool(std::string name, CURLSH* share, curl_slist* resolve)
+      : name_(std::move(name)), share_(share), resolve_(resolve) {}
+
+  std::string name_;
+  CURLSH* share_;
+  curl_slist* resolve_;
+  std::vector<std::unique_ptr<Transfer>> transfers_;
+  std::vector<Transfer*> idle_;
+  size_t in_flight_ = 0;
+  bool warm_ = false;
+  std::deque<Job> held_;
+};
+
+}  // namespace pushgate::providers::http2_internal
+
+#endif  // PUSHGATE_PROVIDERS_HTTP2_POOL_H_

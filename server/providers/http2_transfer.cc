@@ -1,0 +1,226 @@
+#include "providers/http2_transfer.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "providers/http2_alpn.h"
+#include "providers/http2_errors.h"
+
+namespace pushgate::providers::http2_internal {
+namespace {
+
+// TCP keep-alive keeps NAT/firewall state for long-lived provider connections and finds dead
+// peers while the connection idles between bursts.
+constexpr long kKeepIdleSeconds = 60;
+constexpr long kKeepIntervalSeconds = 30;
+
+bool HasControlChars(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+bool IsToken(std::string_view text) {
+  if (text.empty()) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
+           c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
+  });
+}
+
+long TimeoutMs(absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) return 0;  // libcurl: no limit
+  int64_t ms = absl::ToInt64Milliseconds(timeout);
+  ms = std::clamp<int64_t>(ms, 1, std::numeric_limits<long>::max());
+  return static_cast<long>(ms);
+}
+
+}  // namespace
+
+std::unique_ptr<Transfer> Transfer::Create(CURLSH* share, Pool* owner) {
+  CURL* easy = curl_easy_init();
+  if (easy == nullptr) return nullptr;
+  return std::unique_ptr<Transfer>(new Transfer(easy, share, owner));
+}
+
+Transfer::~Transfer() {
+  curl_slist_free_all(header_list_);
+  curl_easy_cleanup(easy_);
+}
+
+absl::Status Transfer::Prepare(Http2Request request, Done done, curl_slist* resolve,
+                               const TransferSettings& settings) {
+  request_ = std::move(request);
+  done_ = std::move(done);
+  response_ = Http2Response();
+  error_buffer_[0] = '\0';
+  absl::Status status = SetOptions(resolve, settings);
+  if (!status.ok()) Abandon();
+  active_ = status.ok();
+  return status;
+}
+
+absl::Status Transfer::SetOptions(curl_slist* resolve, const TransferSettings& settings) {
+  if (!IsToken(request_.method)) return absl::InvalidArgumentError("bad method");
+  if (HasControlChars(request_.url)) return absl::InvalidArgumentError("bad url");
+  if (absl::Status s = SetHeaders(); !s.ok()) return s;
+
+  absl::Status status;
+  auto check = [&status](CURLcode rc, const char* what) {
+    if (rc != CURLE_OK && status.ok()) {
+      status = absl::InvalidArgumentError(absl::StrCat(what, ": ", curl_easy_strerror(rc)));
+    }
+  };
+  CURL* e = easy_;
+  // The pool's caches: connections, DNS (incl. RESOLVE entries) and TLS sessions.
+  check(curl_easy_setopt(e, CURLOPT_SHARE, share_), "share");
+  check(curl_easy_setopt(e, CURLOPT_PRIVATE, this), "private");
+  check(curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str()), "url");
+  check(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http"), "protocols");
+  check(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)),
+        "http version");
+  // Wait for a connection that is still being set up to tell whether it multiplexes instead of
+  // opening a new connection per stream.
+  check(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L), "pipewait");
+  check(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L), "nosignal");
+  check(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, TimeoutMs(request_.timeout)), "timeout");
+  check(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, settings.connect_timeout_ms),
+        "connect timeout");
+  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L), "keepalive");
+  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, kKeepIdleSeconds), "keepidle");
+  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, kKeepIntervalSeconds), "keepintvl");
+  check(curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, settings.max_idle_age_s), "maxage");
+  check(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_), "errorbuffer");
+  check(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader), "headerfunction");
+  check(curl_easy_setopt(e, CURLOPT_HEADERDATA, this), "headerdata");
+  check(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody), "writefunction");
+  check(curl_easy_setopt(e, CURLOPT_WRITEDATA, this), "writedata");
+  check(curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list_), "headers");
+
+  const TlsSettings& tls = request_.tls;
+  if (!tls.ca_file.empty()) check(curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str()), "ca");
+  if (!tls.client_cert_file.empty()) {
+    check(curl_easy_setopt(e, CURLOPT_SSLCERT, tls.client_cert_file.c_str()), "client cert");
+    check(curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"), "client cert type");
+  }
+  if (!tls.client_key_file.empty()) {
+    check(curl_easy_setopt(e, CURLOPT_SSLKEY, tls.client_key_file.c_str()), "client key");
+    check(curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM"), "client key type");
+  }
+  if (resolve != nullptr) check(curl_easy_setopt(e, CURLOPT_RESOLVE, resolve), "resolve");
+  if (request_.require_http2) {
+    check(curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &RequireH2AlpnSslCtx), "ssl ctx");
+  }
+
+  const std::string& method = request_.method;
+  if (method == "GET" && request_.body.empty()) {
+    check(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), "get");
+  } else if (method == "HEAD") {
+    check(curl_easy_setopt(e, CURLOPT_NOBODY, 1L), "head");
+  } else {
+    // POSTFIELDS does not copy: the body stays in request_ until Finish.
+    check(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                           static_cast<curl_off_t>(request_.body.size())),
+          "body size");
+    check(curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_.body.data()), "body");
+    if (method != "POST")
+      check(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str()), "method");
+  }
+  return status;
+}
+
+absl::Status Transfer::SetHeaders() {
+  bool has_content_type = false;
+  for (const auto& [name, value] : request_.headers) {
+    if (!IsToken(name) || HasControlChars(value)) {
+      return absl::InvalidArgumentError("bad header");
+    }
+    if (absl::EqualsIgnoreCase(name, "content-type")) has_content_type = true;
+    // "name;" is libcurl's way to send a header with an empty value.
+    std::string line = value.empty() ? absl::StrCat(name, ";") : absl::StrCat(name, ": ", value);
+    curl_slist* grown = curl_slist_append(header_list_, line.c_str());
+    if (grown == nullptr) return absl::ResourceExhaustedError("header list");
+    header_list_ = grown;
+  }
+  // "Name:" removes a header libcurl would add: its form-encoded Content-Type default would
+  // mislabel JSON bodies, and Expect: 100-continue would stall HTTP/1.1 uploads by a round trip.
+  std::vector<const char*> removals = {"Expect:"};
+  if (!has_content_type) removals.push_back("Content-Type:");
+  for (const char* removal : removals) {
+    curl_slist* grown = curl_slist_append(header_list_, removal);
+    if (grown == nullptr) return absl::ResourceExhaustedError("header list");
+    header_list_ = grown;
+  }
+  return absl::OkStatus();
+}
+
+size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) {
+  auto* transfer = static_cast<Transfer*>(self);
+  const size_t length = size * count;
+  absl::string_view line(data, length);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new status line: anything collected so far belonged to an interim (1xx) answer.
+    transfer->response_.headers.clear();
+    return length;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos || colon == 0) return length;
+  std::string name(line.substr(0, colon));
+  absl::AsciiStrToLower(&name);
+  absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+  transfer->response_.headers.emplace_back(std::move(name), std::string(value));
+  return length;
+}
+
+size_t Transfer::OnBody(char* data, size_t size, size_t count, void* self) {
+  auto* transfer = static_cast<Transfer*>(self);
+  transfer->response_.body.append(data, size * count);
+  return size * count;
+}
+
+Http2Response Transfer::Finish(CURLcode result) {
+  Http2Response response;
+  if (result == CURLE_OK) {
+    long version = 0;
+    curl_easy_getinfo(easy_, CURLINFO_HTTP_VERSION, &version);
+    if (request_.require_http2 && version != CURL_HTTP_VERSION_2_0) {
+      // Reached only when the handshake check could not run (resumed TLS session, plain http).
+      response.transport_error = kErrNotHttp2;
+    } else {
+      long status = 0;
+      curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+      response = std::move(response_);
+      response.status = static_cast<int>(status);
+    }
+  } else {
+    long verify_result = 0;
+    curl_easy_getinfo(easy_, CURLINFO_SSL_VERIFYRESULT, &verify_result);
+    CurlFailure failure = DescribeCurlFailure(result, error_buffer_, verify_result);
+    response.transport_error = std::move(failure.text);
+    response.timed_out = failure.timed_out;
+  }
+  Clear();
+  return response;
+}
+
+void Transfer::Abandon() { Clear(); }
+
+void Transfer::Clear() {
+  curl_easy_reset(easy_);
+  curl_slist_free_all(header_list_);
+  header_list_ = nullptr;
+  request_ = Http2Request();
+  response_ = Http2Response();
+  active_ = false;
+}
+
+}  // namespace pushgate::providers::http2_internal
