@@ -92,6 +92,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
   WriterOptions writer_options;
   writer_options.queue_capacity = std::max<size_t>(1, config.store.write_queue_capacity);
   writer_options.max_batch = std::max<size_t>(1, config.store.max_batch);
+  WalCheckpointer* checkpointer = store->checkpointer_.get();
+  writer_options.own_lock_epoch = [checkpointer] { return checkpointer->LockEpoch(); };
   store->writer_ =
       std::make_unique<SqliteWriter>(*std::move(writer_db), writer_options, &store->counters_);
   store->writer_->Start();

@@ -1,5 +1,7 @@
 #include "store/wal_checkpointer.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 #include "absl/time/time.h"
@@ -28,7 +30,10 @@ void WalCheckpointer::AttachToWriter(sqlite3* writer_connection) {
 // Runs on the writer thread right after each commit, so it only records and, rarely, wakes.
 int WalCheckpointer::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*schema*/, int frames) {
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
-  checkpointer->wal_frames_.store(frames, std::memory_order_relaxed);
+  const int before = checkpointer->wal_frames_.exchange(frames, std::memory_order_relaxed);
+  // A WAL that started over has only this commit's frames.
+  checkpointer->frames_written_.fetch_add(frames >= before ? frames - before : frames,
+                                          std::memory_order_relaxed);
   checkpointer->last_commit_ms_.store(SteadyNowMs(), std::memory_order_relaxed);
   checkpointer->commit_seq_.fetch_add(1, std::memory_order_relaxed);
   const int backfilled = checkpointer->backfilled_hint_.load(std::memory_order_relaxed);
@@ -68,13 +73,17 @@ CheckpointCounts WalCheckpointer::Counts() const {
   counts.busy = busy_.load(std::memory_order_relaxed);
   counts.total_micros = total_micros_.load(std::memory_order_relaxed);
   counts.wal_frames = wal_frames_.load(std::memory_order_relaxed);
+  counts.frames_written = frames_written_.load(std::memory_order_relaxed);
   return counts;
 }
 
 bool WalCheckpointer::Checkpoint(int mode, int* log_frames, int* checkpointed_frames) {
   const auto start = std::chrono::steady_clock::now();
+  const bool takes_write_lock = mode != SQLITE_CHECKPOINT_PASSIVE;
+  if (takes_write_lock) lock_epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd
   const int rc =
       sqlite3_wal_checkpoint_v2(db_->getHandle(), nullptr, mode, log_frames, checkpointed_frames);
+  if (takes_write_lock) lock_epoch_.fetch_add(1, std::memory_order_acq_rel);  // even again
   total_micros_.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count(),
@@ -102,6 +111,7 @@ bool WalCheckpointer::Checkpoint(int mode, int* log_frames, int* checkpointed_fr
 }
 
 void WalCheckpointer::Loop() {
+  pthread_setname_np(pthread_self(), "store-ckpt");  // visible in top -H and perf
   uint64_t seen_commit_seq = commit_seq_.load(std::memory_order_relaxed);
   bool truncated_since_commit = true;
   while (true) {
@@ -128,7 +138,10 @@ void WalCheckpointer::Loop() {
     if (frames - backfilled >= policy_.passive_frames) {
       if (Checkpoint(SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed)) {
         backfilled = checkpointed;
-        if (log >= policy_.restart_frames &&
+        // RESTART holds the writer off while it copies what the PASSIVE left, so it runs only
+        // when that is little — unless the WAL keeps outgrowing the checkpoints.
+        const bool little_left = log - checkpointed <= policy_.passive_frames / 4;
+        if (log >= policy_.restart_frames && (little_left || log >= 4 * policy_.restart_frames) &&
             Checkpoint(SQLITE_CHECKPOINT_RESTART, &log, &checkpointed)) {
           backfilled = log;  // everything is copied; the next commit starts a new WAL
         }

@@ -37,9 +37,10 @@ struct CheckpointCounts {
   uint64_t passive = 0;
   uint64_t restart = 0;
   uint64_t truncate = 0;
-  uint64_t busy = 0;          // a checkpoint that could not get its locks in time
-  uint64_t total_micros = 0;  // time spent checkpointing
-  int64_t wal_frames = 0;     // WAL size after the last commit
+  uint64_t busy = 0;            // a checkpoint that could not get its locks in time
+  uint64_t total_micros = 0;    // time spent checkpointing
+  int64_t wal_frames = 0;       // WAL size after the last commit
+  uint64_t frames_written = 0;  // pages appended to the WAL by all commits so far
 };
 
 class WalCheckpointer {
@@ -60,6 +61,10 @@ class WalCheckpointer {
 
   CheckpointCounts Counts() const;
 
+  // Odd while a checkpoint that takes the write lock (RESTART, TRUNCATE) runs; it changes with
+  // each one. The writer uses it to tell our own brief lock from someone else's.
+  uint64_t LockEpoch() const { return lock_epoch_.load(std::memory_order_acquire); }
+
  private:
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
   void Loop();
@@ -78,6 +83,8 @@ class WalCheckpointer {
   std::atomic<int> wal_frames_{0};
   std::atomic<int64_t> last_commit_ms_{0};
   std::atomic<uint64_t> commit_seq_{0};
+  std::atomic<uint64_t> lock_epoch_{0};
+  std::atomic<uint64_t> frames_written_{0};
   std::atomic<bool> poke_pending_{false};
   // Frames of the current WAL already copied (written by the checkpointer thread; the hook
   // reads it to decide when to wake it).
