@@ -1,1 +1,164 @@
-int main() { return 0; }
+// pushgate: the CometChat push webhook, the token registry and the delivery engine in one
+// process. This file only wires the modules together; each does its own work.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "config/demo_defaults.h"
+#include "grpc/grpc_server.h"
+#include "http/http_server.h"
+#include "metrics/registry.h"
+#include "store/sqlite_store.h"
+#include "webhook/webhook_handler.h"
+
+ABSL_FLAG(std::string, config, "",
+          "JSON config file (see config/pushgate.example.json); empty: embedded demo defaults");
+ABSL_FLAG(std::string, data_dir, "", "overrides data_dir (default ./data)");
+ABSL_FLAG(std::string, http_address, "", "overrides http.address (default 127.0.0.1:8080)");
+ABSL_FLAG(std::string, grpc_address, "", "overrides grpc.address (default 127.0.0.1:50051)");
+ABSL_FLAG(std::string, log_level, "", "overrides log_level: debug, info, warn or error");
+
+namespace pushgate {
+namespace {
+
+absl::StatusOr<config::Config> LoadConfiguration() {
+  const std::string path = absl::GetFlag(FLAGS_config);
+  config::Config config;
+  if (path.empty()) {
+    std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+    if (data_dir.empty()) data_dir = config::Config().data_dir;
+    absl::StatusOr<config::DemoCredentials> creds = config::LoadOrCreateDemoCredentials(data_dir);
+    if (!creds.ok()) return creds.status();
+    config = config::DemoConfig(data_dir, *creds);
+  } else {
+    absl::StatusOr<config::Config> loaded = config::LoadConfigFile(path, config::ProcessEnv());
+    if (!loaded.ok()) return loaded.status();
+    config = *std::move(loaded);
+  }
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (!absl::GetFlag(FLAGS_http_address).empty()) {
+    config.http.address = absl::GetFlag(FLAGS_http_address);
+  }
+  if (!absl::GetFlag(FLAGS_grpc_address).empty()) {
+    config.grpc.address = absl::GetFlag(FLAGS_grpc_address);
+  }
+  if (!absl::GetFlag(FLAGS_log_level).empty()) config.log_level = absl::GetFlag(FLAGS_log_level);
+  absl::Status valid = config::ValidateConfig(config);
+  if (!valid.ok()) return valid;
+  return config;
+}
+
+std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port) {
+  const config::App& app = config.apps.front();
+  const std::string host = HostOf(config.http.address);
+  std::printf(
+      "\npushgate is running with its embedded demo defaults (no --config given).\n"
+      "  data dir        %s\n"
+      "  webhook         http://%s:%d%s  (Basic Auth user '%s', password '%s')\n"
+      "  gRPC            %s:%d  (authorization: Bearer %s)\n"
+      "  demo appId      %s\n"
+      "Try:\n"
+      "  curl -u '%s:%s' -H 'content-type: application/json' \\\n"
+      "       --data @tests/fixtures/cometchat/chat.json http://%s:%d%s\n\n",
+      config.data_dir.c_str(), host.c_str(), http_port, config.http.webhook_path.c_str(),
+      app.webhook.basic_auth[0].username.c_str(), app.webhook.basic_auth[0].password.value.c_str(),
+      HostOf(config.grpc.address).c_str(), grpc_port, app.api_keys[0].key.value.c_str(),
+      app.app_id.c_str(), app.webhook.basic_auth[0].username.c_str(),
+      app.webhook.basic_auth[0].password.value.c_str(), host.c_str(), http_port,
+      config.http.webhook_path.c_str());
+}
+
+int Run() {
+  // Block the stop signals before any thread starts so every thread inherits the mask and
+  // only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<config::Config> loaded = LoadConfiguration();
+  if (!loaded.ok()) {
+    LogError("config_invalid", {{"error", loaded.status().message()}});
+    std::fprintf(stderr, "pushgate: configuration error: %s\n",
+                 std::string(loaded.status().message()).c_str());
+    return 2;
+  }
+  const config::Config config = *std::move(loaded);
+  LogLevel level = LogLevel::kInfo;
+  ParseLogLevel(config.log_level, &level);
+  SetLogLevel(level);
+
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(config);
+  if (!store.ok()) {
+    LogError("store_open_failed", {{"error", store.status().message()}});
+    std::fprintf(stderr, "pushgate: cannot open the database: %s\n",
+                 std::string(store.status().message()).c_str());
+    return 1;
+  }
+
+  absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
+      grpc_api::StartGrpcServer(config, store->get());
+  if (!grpc_server.ok()) {
+    LogError("grpc_start_failed", {{"error", grpc_server.status().message()}});
+    return 1;
+  }
+
+  metrics::Registry metrics;
+  webhook::WebhookDeps deps;
+  deps.config = &config;
+  deps.store = store->get();
+  deps.metrics = &metrics;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpServer(
+      config.http, webhook::MakeHttpHandler(deps), webhook::MakeProtocolErrorHook(metrics));
+  if (!http_server.ok()) {
+    LogError("http_start_failed", {{"error", http_server.status().message()}});
+    return 1;
+  }
+
+  const int http_port = (*http_server)->port();
+  const int grpc_port = (*grpc_server)->port();
+  // Tests and scripts read the ports from this line (they may ask for port 0).
+  std::printf("pushgate listening http_port=%d grpc_port=%d\n", http_port, grpc_port);
+  if (config.demo) PrintDemoBanner(config, http_port, grpc_port);
+  std::fflush(stdout);
+  LogInfo("started", {{"http", absl::StrCat(HostOf(config.http.address), ":", http_port)},
+                      {"grpc", absl::StrCat(HostOf(config.grpc.address), ":", grpc_port)},
+                      {"data_dir", config.data_dir}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+
+  // Inbound first so no new work arrives, then the store drains what was accepted.
+  (*http_server)->Stop();
+  (*grpc_server)->Shutdown(absl::Seconds(5));
+  (*store)->Shutdown();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace pushgate
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "pushgate [--config FILE] [--data_dir DIR] [--http_address HOST:PORT] "
+      "[--grpc_address HOST:PORT]");
+  absl::ParseCommandLine(argc, argv);
+  return pushgate::Run();
+}

@@ -7,13 +7,27 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace pushgate {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
-using LogField = std::pair<std::string_view, std::string_view>;
+// A key and a value that only borrow their text. The value may be any string type, including
+// absl::string_view (a distinct type from std::string_view in Debian's abseil build).
+struct LogField {
+  template <typename V>
+  LogField(std::string_view k, const V& v) : key(k) {
+    if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      value = std::string_view(v);
+    } else {
+      value = std::string_view(v.data(), v.size());
+    }
+  }
+  std::string_view key;
+  std::string_view value;
+};
 
 // Lines below this level are dropped. Default kInfo; PUSHGATE_LOG_LEVEL=debug|info|warn|error.
 void SetLogLevel(LogLevel level);

@@ -120,7 +120,8 @@ std::string Fixture(const std::string& name) {
 
 std::string TestConfig(const std::string& data_dir, const std::string& extra) {
   std::string config = R"({
-    "data_dir": ")" + data_dir + R"(",
+    "data_dir": ")" + data_dir +
+                       R"(",
     "http": {"address": "127.0.0.1:0"},
     "grpc": {"address": "127.0.0.1:0"},
     "apps": [
@@ -256,8 +257,7 @@ HttpResult HttpRequest(const std::string& method, const std::string& url, const 
 }
 
 std::string BasicAuthHeader(const std::string& user, const std::string& password) {
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const std::string in = user + ":" + password;
   std::string out;
   size_t i = 0;

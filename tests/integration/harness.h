@@ -102,7 +102,8 @@ std::string BasicAuthHeader(const std::string& user, const std::string& password
 
 // POSTs every body at once over up to `connections` parallel connections (libcurl multi) and
 // returns one result per body, in order.
-std::vector<HttpResult> ConcurrentPosts(const std::string& url, const std::vector<std::string>& bodies,
+std::vector<HttpResult> ConcurrentPosts(const std::string& url,
+                                        const std::vector<std::string>& bodies,
                                         const Headers& headers, int connections);
 
 // The chat fixture with data.to.uid replaced, so each body is a distinct notification.

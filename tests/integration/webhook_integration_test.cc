@@ -22,8 +22,8 @@ using nlohmann::json;
 class WebhookTest : public ::testing::Test {
  protected:
   void StartServer(const std::string& extra_config = "") {
-    server_ = PushgateProcess::Start({TestConfig(dir_.path() + "/data", extra_config),
-                                      dir_.path() + "/data"});
+    server_ = PushgateProcess::Start(
+        {TestConfig(dir_.path() + "/data", extra_config), dir_.path() + "/data"});
     ASSERT_NE(server_, nullptr);
   }
   std::string DbPath() const { return dir_.path() + "/data/pushgate.db"; }
@@ -140,8 +140,7 @@ TEST_F(WebhookTest, EveryClientErrorNamesTheProblem) {
        "callAction"},
       {mutated([](json& d) { d["data"]["notificationDetails"]["callAction"] = "dialing"; }),
        "callAction"},
-      {mutated([](json& d) { d["data"]["notificationDetails"].erase("sessionId"); }),
-       "sessionId"},
+      {mutated([](json& d) { d["data"]["notificationDetails"].erase("sessionId"); }), "sessionId"},
   };
   for (const Case& c : cases) {
     HttpResult r = post(c.body);
@@ -154,8 +153,9 @@ TEST_F(WebhookTest, EveryClientErrorNamesTheProblem) {
   EXPECT_EQ(unknown_app.status, 404);
   EXPECT_NE(MessageOf(unknown_app).find("appId"), std::string::npos);
 
-  HttpResult text = HttpRequest("POST", url, Fixture("chat"),
-                                {"Content-Type: text/plain", BasicAuthHeader("cometchat", "secret-pass")});
+  HttpResult text =
+      HttpRequest("POST", url, Fixture("chat"),
+                  {"Content-Type: text/plain", BasicAuthHeader("cometchat", "secret-pass")});
   EXPECT_EQ(text.status, 415);
   MessageOf(text);
 
@@ -164,7 +164,8 @@ TEST_F(WebhookTest, EveryClientErrorNamesTheProblem) {
   EXPECT_NE(get.headers["allow"].find("POST"), std::string::npos);
   MessageOf(get);
 
-  HttpResult elsewhere = HttpRequest("POST", server_->http_url("/nope"), Fixture("chat"), json_auth);
+  HttpResult elsewhere =
+      HttpRequest("POST", server_->http_url("/nope"), Fixture("chat"), json_auth);
   EXPECT_EQ(elsewhere.status, 404);
   MessageOf(elsewhere);
 
@@ -208,10 +209,9 @@ TEST_F(WebhookTest, GroupBurstOfAThousandPostsIsAllAcknowledgedAndStored) {
   StartServer();
   std::vector<std::string> bodies;
   for (int i = 0; i < 1000; ++i) bodies.push_back(ChatPayloadFor("member-" + std::to_string(i)));
-  std::vector<HttpResult> results =
-      ConcurrentPosts(server_->http_url("/webhook"), bodies,
-                      {"Content-Type: application/json", BasicAuthHeader("cometchat", "secret-pass")},
-                      64);
+  std::vector<HttpResult> results = ConcurrentPosts(
+      server_->http_url("/webhook"), bodies,
+      {"Content-Type: application/json", BasicAuthHeader("cometchat", "secret-pass")}, 64);
   std::set<std::string> ids;
   for (const HttpResult& r : results) {
     ASSERT_EQ(r.status, 200) << r.error << " " << r.body;
@@ -234,10 +234,9 @@ TEST_F(WebhookTest, KillNineDuringABurstLosesNoAcknowledgedNotification) {
     senders.emplace_back([&, t] {
       for (int i = 0; !stop.load(); ++i) {
         const std::string uid = "crash-" + std::to_string(t) + "-" + std::to_string(i);
-        HttpResult r = HttpRequest("POST", url, ChatPayloadFor(uid),
-                                   {"Content-Type: application/json",
-                                    BasicAuthHeader("cometchat", "secret-pass")},
-                                   2000);
+        HttpResult r = HttpRequest(
+            "POST", url, ChatPayloadFor(uid),
+            {"Content-Type: application/json", BasicAuthHeader("cometchat", "secret-pass")}, 2000);
         if (r.status == 200) {
           acknowledged++;
           std::lock_guard<std::mutex> lock(mu);
@@ -312,11 +311,9 @@ TEST_F(WebhookTest, LockedDatabaseAnswers503ThenRecoversWhenReleased) {
     // Another process holding the write lock (a backup, a careless sqlite3 shell).
     SQLite::Database db(DbPath(), SQLite::OPEN_READWRITE);
     db.exec("BEGIN EXCLUSIVE");
-    HttpResult locked = HttpRequest("POST", server_->http_url("/webhook"),
-                                    ChatPayloadFor("during-lock"),
-                                    {"Content-Type: application/json",
-                                     BasicAuthHeader("cometchat", "secret-pass")},
-                                    30'000);
+    HttpResult locked = HttpRequest(
+        "POST", server_->http_url("/webhook"), ChatPayloadFor("during-lock"),
+        {"Content-Type: application/json", BasicAuthHeader("cometchat", "secret-pass")}, 30'000);
     EXPECT_EQ(locked.status, 503) << locked.body;
     EXPECT_FALSE(locked.headers["retry-after"].empty());
     db.exec("ROLLBACK");
