@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "client/pushgate_client.h"
+#include "pushgate_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "harness.h"
