@@ -1,0 +1,191 @@
+#include "providers/apns_provider.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "providers/apns_response_classifier.h"
+
+namespace pushgate::providers {
+namespace {
+
+SendResult Local(Outcome outcome, std::string reason) {
+  SendResult r;
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  return r;
+}
+
+ApnsAnswer ToAnswer(Http2Response&& response) {
+  ApnsAnswer a;
+  a.status = response.status;
+  a.headers = std::move(response.headers);
+  a.body = std::move(response.body);
+  a.transport_error = std::move(response.transport_error);
+  a.timed_out = response.timed_out;
+  return a;
+}
+
+void SetAuthorization(Http2Request& request, const std::string& jwt) {
+  const std::string value = absl::StrCat("bearer ", jwt);
+  for (auto& [name, v] : request.headers) {
+    if (name == "authorization") {
+      v = value;
+      return;
+    }
+  }
+  request.headers.emplace_back("authorization", value);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ApnsProvider>> ApnsProvider::Create(Http2Client* client,
+                                                                   ApnsProviderOptions options) {
+  if (client == nullptr) return absl::InvalidArgumentError("APNs provider needs an HTTP/2 client");
+  ApnsCredentials& cred = options.credentials;
+  if (options.build.default_topic.empty()) options.build.default_topic = cred.bundle_id;
+
+  std::shared_ptr<ApnsTokenCache> cache;
+  const bool token_auth = !cred.p8_key_pem.empty() || !cred.p8_key_file.empty();
+  if (token_auth) {
+    if (cred.team_id.empty() || cred.key_id.empty()) {
+      return absl::InvalidArgumentError("APNs token auth needs team_id and key_id");
+    }
+    if (options.token_cache) {
+      // A shared cache must sign for the same key, or one credential's requests would carry
+      // another's identity.
+      if (options.token_cache->key_id() != cred.key_id ||
+          options.token_cache->team_id() != cred.team_id) {
+        return absl::InvalidArgumentError(
+            "shared APNs token cache belongs to another key id / team id");
+      }
+      cache = options.token_cache;
+    } else {
+      auto key = cred.p8_key_pem.empty() ? LoadEcPrivateKeyPemFile(cred.p8_key_file)
+                                         : LoadEcPrivateKeyPem(cred.p8_key_pem);
+      if (!key.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("APNs .p8 key: ", key.status().message()));
+      }
+      cache = std::make_shared<ApnsTokenCache>(cred.key_id, cred.team_id, *std::move(key),
+                                               options.token);
+    }
+    // Fail at start-up, not on the first push, if the key cannot sign.
+    if (auto jwt = cache->Token(); !jwt.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("APNs provider token: ", jwt.status().message()));
+    }
+  } else if (cred.cert_file.empty() || cred.cert_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "APNs credentials need a .p8 key (team_id, key_id, p8_key_pem or p8_key_file) or a "
+        "client certificate (cert_file and cert_key_file)");
+  }
+  if (!options.now) options.now = [] { return absl::Now(); };
+  return std::unique_ptr<ApnsProvider>(
+      new ApnsProvider(client, std::move(options), std::move(cache)));
+}
+
+ApnsProvider::ApnsProvider(Http2Client* client, ApnsProviderOptions options,
+                           std::shared_ptr<ApnsTokenCache> cache)
+    : client_(client), options_(std::move(options)), token_cache_(std::move(cache)) {
+  tls_ = options_.endpoints.tls;
+  if (!token_cache_) {
+    tls_.client_cert_file = options_.credentials.cert_file;
+    tls_.client_key_file = options_.credentials.cert_key_file;
+  }
+}
+
+std::string ApnsProvider::PoolKey(ApnsEnvironment env) const {
+  const ApnsCredentials& c = options_.credentials;
+  if (token_cache_) {
+    return absl::StrCat("apns/token/", c.team_id, "/", c.key_id, "/", ApnsEnvironmentName(env));
+  }
+  return absl::StrCat("apns/cert/", c.cert_file, "/", ApnsEnvironmentName(env));
+}
+
+void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
+  if (request.content == nullptr) {
+    done(Local(Outcome::kPermanentFailure, "no notification content"));
+    return;
+  }
+  const store::RegistrationInput& reg = request.registration.input;
+  if (ApnsPushKindFor(*request.content, reg.platform) == ApnsPushKind::kNone) {
+    done(Local(Outcome::kPermanentFailure, "NotApplicable"));
+    return;
+  }
+  if (!IsValidApnsDeviceToken(reg.token)) {
+    done(Local(Outcome::kTokenDead, "BadDeviceToken"));
+    return;
+  }
+  auto built = BuildApnsRequest(*request.content, request.registration, request.attempt_id,
+                                options_.now(), options_.build);
+  if (!built.ok()) {
+    if (built.status().code() == absl::StatusCode::kOutOfRange) {
+      done(Local(Outcome::kPermanentFailure, "PayloadTooLarge"));
+    } else {
+      done(Local(Outcome::kConfigError, std::string(built.status().message())));
+    }
+    return;
+  }
+
+  auto http = std::make_shared<Http2Request>();
+  http->pool = PoolKey(built->environment);
+  http->tls = tls_;
+  http->method = "POST";
+  const std::string& base = built->environment == ApnsEnvironment::kSandbox
+                                ? options_.endpoints.sandbox_url
+                                : options_.endpoints.production_url;
+  http->url = absl::StrCat(base, built->path);
+  http->headers = std::move(built->headers);
+  http->body = std::move(built->body);
+  http->timeout = options_.request_timeout;
+  http->require_http2 = true;  // APNs refuses HTTP/1.1
+
+  std::string jwt;
+  if (token_cache_) {
+    auto token = token_cache_->Token();
+    if (!token.ok()) {
+      done(Local(Outcome::kConfigError,
+                 absl::StrCat("cannot sign APNs provider token: ", token.status().message())));
+      return;
+    }
+    jwt = *std::move(token);
+    SetAuthorization(*http, jwt);
+  }
+  SendAttempt(std::move(http), std::move(jwt), /*renewed=*/false, std::move(done));
+}
+
+void ApnsProvider::SendAttempt(std::shared_ptr<const Http2Request> request, std::string jwt,
+                               bool renewed, std::function<void(SendResult)> done) {
+  Http2Request copy = *request;  // kept: a renewal resends the same request
+  client_->Send(std::move(copy), [this, request = std::move(request), jwt = std::move(jwt), renewed,
+                                  done = std::move(done)](Http2Response response) {
+    ApnsClassification c = ClassifyApnsAnswer(ToAnswer(std::move(response)), options_.now());
+    if (!c.provider_token_expired) {
+      done(std::move(c.result));
+      return;
+    }
+    if (!token_cache_ || renewed) {
+      // Rejected again right after a renewal: the key or our clock is wrong, not the token's
+      // age. Certificate auth has no token to renew at all.
+      c.result.reason = "ExpiredProviderToken (again after renewal)";
+      LogWarn("apns_provider_token_rejected", {{"pool", request->pool}});
+      done(std::move(c.result));
+      return;
+    }
+    auto fresh = token_cache_->ForceRenew(jwt);
+    if (!fresh.ok()) {
+      c.result.reason = absl::StrCat("ExpiredProviderToken: ", fresh.status().message());
+      const std::string why(fresh.status().message());
+      LogWarn("apns_provider_token_renewal_refused", {{"pool", request->pool}, {"why", why}});
+      done(std::move(c.result));
+      return;
+    }
+    LogInfo("apns_provider_token_renewed", {{"pool", request->pool}});
+    auto retry = std::make_shared<Http2Request>(*request);
+    SetAuthorization(*retry, *fresh);
+    SendAttempt(std::move(retry), *std::move(fresh), /*renewed=*/true, std::move(done));
+  });
+}
+
+}  // namespace pushgate::providers

@@ -1,0 +1,274 @@
+#include "providers/apns_request_builder.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+
+namespace pushgate::providers {
+namespace {
+
+using Json = nlohmann::ordered_json;  // stable key order: readable bodies, exact tests
+
+constexpr size_t kMaxCollapseIdBytes = 64;    // longer: 400 BadCollapseId (§2.2)
+constexpr char kEllipsis[] = "\xE2\x80\xA6";  // U+2026, marks a cut body
+
+bool IsCallInitiated(const NotificationContent& c) {
+  return c.type == "call" && c.call_action == "initiated";
+}
+
+// Invalid UTF-8 in user text must not make the delivery unsendable; APNs wants valid JSON.
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// Only non-empty values are sent: every byte counts against the 4 KB limit, and an absent key
+// tells the app as much as an empty one.
+void PutText(Json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+// Custom keys beside `aps` must have primitive values (protocols.md §2.5), so the CometChat
+// fields are flat top-level keys under their CometChat names, and the `message` and `custom`
+// objects travel as JSON text in string values (the app parses them again).
+void PutCometChatFields(Json& j, const NotificationContent& c, bool is_call) {
+  PutText(j, "type", c.type);
+  PutText(j, "sender", c.sender);
+  PutText(j, "senderName", c.sender_name);
+  PutText(j, "senderAvatar", c.sender_avatar);
+  PutText(j, "receiver", c.receiver);
+  PutText(j, "receiverName", c.receiver_name);
+  PutText(j, "receiverType", c.receiver_type);
+  PutText(j, "tag", c.tag);
+  PutText(j, "conversationId", c.conversation_id);
+  PutText(j, "sentAt", c.sent_at);
+  if (is_call) {
+    PutText(j, "callAction", c.call_action);
+    PutText(j, "sessionId", c.call_session_id);
+    PutText(j, "callType", c.call_type);
+  }
+}
+
+struct Shape {
+  bool with_message = true;
+  bool with_custom = true;
+  std::string body;
+};
+
+std::string RenderAlert(const NotificationContent& c, const ApnsBuildOptions& o, const Shape& s) {
+  Json aps = Json::object();
+  Json alert = Json::object();
+  PutText(alert, "title", c.title);
+  PutText(alert, "body", s.body);
+  aps["alert"] = std::move(alert);
+  // CometChat's badge count is the user's total unread (§1.5): exactly what the icon shows.
+  if (c.unread_message_count) aps["badge"] = *c.unread_message_count;
+  if (!o.sound.empty()) aps["sound"] = o.sound;
+  // Groups the notifications of one conversation in Notification Center.
+  PutText(aps, "thread-id", c.conversation_id);
+  // Lets the app's notification service extension rewrite the alert (decrypt, avatar,
+  // dismiss a call that ended); harmless for apps without one.
+  aps["mutable-content"] = 1;
+  // An incoming call is worth breaking through a Focus, where the app has the entitlement
+  // (without it iOS delivers the alert as "active").
+  if (IsCallInitiated(c)) aps["interruption-level"] = "time-sensitive";
+
+  Json j = Json::object();
+  j["aps"] = std::move(aps);
+  PutCometChatFields(j, c, c.type == "call");
+  if (s.with_message && !c.message_json.empty()) j["message"] = c.message_json;
+  if (s.with_custom && !c.custom_json.empty()) j["custom"] = c.custom_json;
+  return Dump(j);
+}
+
+// PushKit hands the whole dictionary to the app, which reports the call to CallKit from the
+// call fields. The alert is not shown for VoIP; it is there so that `aps` is never empty and
+// the payload reads like the alert one.
+std::string RenderVoip(const NotificationContent& c, const Shape& s) {
+  Json alert = Json::object();
+  PutText(alert, "title", c.title);
+  PutText(alert, "body", s.body);
+  Json j = Json::object();
+  j["aps"] = Json{{"alert", std::move(alert)}};
+  PutCometChatFields(j, c, /*is_call=*/true);
+  if (s.with_message && !c.message_json.empty()) j["message"] = c.message_json;
+  if (s.with_custom && !c.custom_json.empty()) j["custom"] = c.custom_json;
+  return Dump(j);
+}
+
+// Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
+std::string Utf8Prefix(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+bool IsLowerHex(char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); }
+
+bool IsCanonicalUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !IsLowerHex(s[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ApnsPushKind ApnsPushKindFor(const NotificationContent& content, store::Platform platform) {
+  switch (platform) {
+    case store::Platform::kApns:
+      return ApnsPushKind::kAlert;
+    case store::Platform::kApnsVoip:
+      return IsCallInitiated(content) ? ApnsPushKind::kVoip : ApnsPushKind::kNone;
+    default:
+      return ApnsPushKind::kNone;
+  }
+}
+
+const char* ApnsHost(ApnsEnvironment env) {
+  return env == ApnsEnvironment::kSandbox ? "api.sandbox.push.apple.com" : "api.push.apple.com";
+}
+
+const char* ApnsEnvironmentName(ApnsEnvironment env) {
+  return env == ApnsEnvironment::kSandbox ? "sandbox" : "production";
+}
+
+absl::StatusOr<ApnsEnvironment> ParseApnsEnvironment(std::string_view text,
+                                                     ApnsEnvironment fallback) {
+  const std::string lower = absl::AsciiStrToLower(std::string(text));
+  if (lower.empty()) return fallback;
+  if (lower == "production") return ApnsEnvironment::kProduction;
+  if (lower == "sandbox" || lower == "development") return ApnsEnvironment::kSandbox;
+  return absl::FailedPreconditionError(absl::StrCat("unknown APNs environment '", std::string(text),
+                                                    "' (want production or sandbox)"));
+}
+
+bool IsValidApnsDeviceToken(std::string_view token) {
+  if (token.empty()) return false;
+  for (char ch : token) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
+}
+
+std::string ApnsIdForAttempt(std::string_view attempt_id) {
+  if (attempt_id.empty()) return "";
+  if (IsCanonicalUuid(attempt_id)) return std::string(attempt_id);
+  const std::string hex = HexEncode(Sha256(attempt_id)).substr(0, 32);
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+
+absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
+                                             const store::Registration& registration,
+                                             std::string_view attempt_id, absl::Time now,
+                                             const ApnsBuildOptions& options) {
+  const store::RegistrationInput& reg = registration.input;
+  const ApnsPushKind kind = ApnsPushKindFor(content, reg.platform);
+  if (kind == ApnsPushKind::kNone) {
+    return absl::FailedPreconditionError(
+        "this APNs registration does not receive this notification (VoIP tokens take only "
+        "incoming calls)");
+  }
+  if (!IsValidApnsDeviceToken(reg.token)) {
+    return absl::InvalidArgumentError("APNs device token is not a hex string");
+  }
+  auto env = ParseApnsEnvironment(reg.apns_environment, options.default_environment);
+  if (!env.ok()) return env.status();
+
+  std::string topic = reg.apns_topic.empty() ? options.default_topic : reg.apns_topic;
+  if (topic.empty()) {
+    return absl::FailedPreconditionError(
+        "no APNs topic: neither the registration nor the "
+        "provider configuration names a bundle id");
+  }
+  const bool voip = kind == ApnsPushKind::kVoip;
+  // The registration stores the app's bundle id; PushKit's topic is that plus ".voip" (§2.2).
+  // A registration that already stored the VoIP topic keeps it.
+  if (voip && !absl::EndsWith(topic, ".voip")) topic += ".voip";
+
+  ApnsRequest out;
+  out.kind = kind;
+  out.environment = *env;
+  out.path = absl::StrCat("/3/device/", reg.token);
+
+  auto& h = out.headers;
+  h.emplace_back("apns-push-type", voip ? "voip" : "alert");
+  h.emplace_back("apns-topic", topic);
+  // 10 = deliver now: chat and calls are things the user acts on (§2.2 priority rules);
+  // VoIP pushes must be 10 anyway.
+  h.emplace_back("apns-priority", "10");
+  const absl::Duration ttl =
+      (voip || IsCallInitiated(content)) ? options.call_ttl : options.alert_ttl;
+  if (ttl > absl::ZeroDuration()) {
+    h.emplace_back("apns-expiration", absl::StrCat(absl::ToUnixSeconds(now + ttl)));
+  }
+  if (!voip) {
+    // One notification per message (tag = message id, so an edit replaces the original) or,
+    // for calls, per call session (the "missed call" alert replaces "incoming call").
+    // Over 64 bytes APNs answers BadCollapseId, so a long id is simply not used.
+    const std::string& collapse = (content.type == "call" && !content.call_session_id.empty())
+                                      ? content.call_session_id
+                                      : content.tag;
+    if (!collapse.empty() && collapse.size() <= kMaxCollapseIdBytes) {
+      h.emplace_back("apns-collapse-id", collapse);
+    }
+  }
+  if (std::string id = ApnsIdForAttempt(attempt_id); !id.empty()) {
+    h.emplace_back("apns-id", std::move(id));
+  }
+  h.emplace_back("content-type", "application/json");
+
+  // Size rule (§2.5): the optional bulk goes first — the message object, then the custom
+  // data — and only then is the visible body shortened, on a UTF-8 boundary with an
+  // ellipsis. APNs would answer 413 to anything larger, so nothing larger leaves here.
+  const size_t limit = voip ? options.max_voip_payload_bytes : options.max_alert_payload_bytes;
+  Shape shape;
+  shape.body = content.body;
+  auto render = [&] {
+    return voip ? RenderVoip(content, shape) : RenderAlert(content, options, shape);
+  };
+  out.body = render();
+  if (out.body.size() > limit && shape.with_message && !content.message_json.empty()) {
+    shape.with_message = false;
+    out.dropped_message = true;
+    out.body = render();
+  }
+  if (out.body.size() > limit && shape.with_custom && !content.custom_json.empty()) {
+    shape.with_custom = false;
+    out.dropped_custom = true;
+    out.body = render();
+  }
+  if (out.body.size() > limit) {
+    shape.body.clear();
+    if (render().size() > limit) {
+      return absl::OutOfRangeError(
+          absl::StrCat("APNs payload needs ", render().size(),
+                       " bytes without message, custom data and body text; the limit is ", limit));
+    }
+    // The longest prefix that fits, found by bisection: JSON escaping makes a source byte cost
+    // 1 to 6 bytes, so the size cannot be computed from the text length alone, and a longer
+    // prefix never serialises shorter.
+    auto with_prefix = [&](size_t n) {
+      const std::string prefix = Utf8Prefix(content.body, n);
+      return prefix.empty() ? std::string() : absl::StrCat(prefix, kEllipsis);
+    };
+    size_t lo = 0;                    // fits (the empty body does)
+    size_t hi = content.body.size();  // does not fit (the whole body did not)
+    while (hi - lo > 1) {
+      const size_t mid = lo + (hi - lo) / 2;
+      shape.body = with_prefix(mid);
+      (render().size() <= limit ? lo : hi) = mid;
+    }
+    shape.body = with_prefix(lo);
+    out.truncated_body = true;
+    out.body = render();
+  }
+  return out;
+}
+
+}  // namespace pushgate::providers
