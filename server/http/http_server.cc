@@ -113,6 +113,22 @@ struct Shared {
   void ReportProtocolError(int status) {
     if (on_protocol_error) on_protocol_error(status);
   }
+
+  // Answers from other threads (the store's writer) pass through this mailbox: the first one
+  // into an empty mailbox posts one drain to the I/O threads, the rest ride along. A writer
+  // that completes a batch of N requests so wakes the I/O thread about once, not N times.
+  struct Delivery {
+    std::shared_ptr<SessionBase> session;
+    uint64_t sequence = 0;
+    HttpResponse response;
+  };
+  void Deliver(Delivery delivery);
+  void DrainMailbox();
+
+  std::mutex mailbox_mu;
+  std::vector<Delivery> mailbox;
+  std::vector<Delivery> draining;  // only the draining thread touches it
+  std::mutex drain_mu;
 };
 
 class SessionBase {
@@ -122,7 +138,30 @@ class SessionBase {
   // current response.
   virtual void BeginShutdown() = 0;
   virtual void ForceClose() = 0;
+  // On an I/O thread: the handler's answer to request `sequence`.
+  virtual void Receive(uint64_t sequence, HttpResponse response) = 0;
 };
+
+void Shared::Deliver(Delivery delivery) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mailbox_mu);
+    first = mailbox.empty();
+    mailbox.push_back(std::move(delivery));
+  }
+  // A raw pointer: the drain can only run while the io_context (a member) and so *this live.
+  if (first) net::post(ioc, [this] { DrainMailbox(); });
+}
+
+void Shared::DrainMailbox() {
+  std::lock_guard<std::mutex> drain_lock(drain_mu);
+  {
+    std::lock_guard<std::mutex> lock(mailbox_mu);
+    draining.swap(mailbox);
+  }
+  for (Delivery& d : draining) d.session->Receive(d.sequence, std::move(d.response));
+  draining.clear();
+}
 
 template <bool kTls>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
@@ -169,6 +208,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   // Only once the I/O threads are gone (Stop): closes the socket directly.
   void ForceClose() override { Abort(); }
+
+  void Receive(uint64_t sequence, HttpResponse response) override {
+    if (shared_->config.threads <= 1) {
+      // The only I/O thread is this one, so it already is the session's implicit strand.
+      OnResponse(sequence, std::move(response));
+      return;
+    }
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), sequence,
+                                           response = std::move(response)]() mutable {
+      self->OnResponse(sequence, std::move(response));
+    });
+  }
 
  private:
   Stream MakeStream(tcp::socket&& socket) {
@@ -312,12 +363,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // Respond may run on any thread and at any time, even after Stop(): it holds the session
     // (and through it the io_context) and hops onto the session's executor.
     Respond respond = [self = this->shared_from_this(), sequence](HttpResponse response) {
-      if (self->shared_->finished.load()) return;  // the server is gone; so is the client
-      auto executor = self->stream_.get_executor();
-      net::dispatch(executor,
-                    [self = std::move(self), sequence, response = std::move(response)]() mutable {
-                      self->OnResponse(sequence, std::move(response));
-                    });
+      Shared& shared = *self->shared_;
+      if (shared.finished.load()) return;  // the server is gone; so is the client
+      if (shared.ioc.get_executor().running_in_this_thread()) {
+        self->Receive(sequence, std::move(response));  // answered synchronously: no hop
+      } else {
+        shared.Deliver({self, sequence, std::move(response)});
+      }
     };
     try {
       shared_->handler(std::move(request), std::move(respond));
