@@ -1,21 +1,24 @@
 #include "store/notification_sql.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include "store/store_counters.h"
 
 namespace pushgate::store {
 namespace {
 
-// ON CONFLICT DO NOTHING + RETURNING: the index probe that enforces the dedupe key is the same
-// one that detects a duplicate, so the common case (a new payload) is one statement and one
-// index descent, and a duplicate costs no write at all.
+// ON CONFLICT DO NOTHING: the index probe that enforces the dedupe key is the same one that
+// detects a duplicate, so the common case (a new payload) is one statement and one index
+// descent, and a duplicate costs no write at all. The new id comes from sqlite3_changes() and
+// sqlite3_last_insert_rowid() rather than RETURNING, which buffers its rows in an ephemeral
+// table: measured 1 us of the writer's ~13 us per row.
 constexpr char kInsert[] =
     "INSERT INTO notifications (app_id, uid, type, call_action, call_session_id, tag, "
     "conversation_id, sender, dedupe_hash, payload, received_at, state, next_attempt_at, "
     "updated_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?11, ?11) "
-    "ON CONFLICT DO NOTHING RETURNING id";
+    "ON CONFLICT DO NOTHING";
 
 constexpr char kFindHolder[] = "SELECT id, received_at FROM notifications WHERE dedupe_hash = ?1";
 
@@ -50,8 +53,8 @@ int64_t TryInsert(WriteTxn& txn, const NewNotification& n) {
   }
   insert->bindNoCopy(10, n.payload);
   insert->bind(11, n.received_at_ms);
-  if (!insert->executeStep()) return 0;
-  return insert->getColumn(0).getInt64();
+  if (insert->exec() == 0) return 0;  // the dedupe hash is taken
+  return sqlite3_last_insert_rowid(txn.db().getHandle());
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ struct ConnectionSettings {
 // database holds device tokens), so the WAL and shm files SQLite derives from it are 0600 too.
 absl::Status CreateDatabaseFileIfMissing(const std::string& path);
 
+// Process-wide SQLite settings, applied before the first connection opens.
+void ConfigureSqliteLibraryOnce();
+
 absl::StatusOr<std::unique_ptr<SQLite::Database>> OpenConnection(const ConnectionSettings& settings,
                                                                  ConnectionRole role);
 

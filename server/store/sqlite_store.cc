@@ -58,6 +58,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
                                                                const SqliteStoreTuning& tuning) {
   absl::StatusOr<bool> synchronous_full = SynchronousFull(config.store.synchronous);
   if (!synchronous_full.ok()) return synchronous_full.status();
+  ConfigureSqliteLibraryOnce();
   if (absl::Status s = EnsureDataDir(config.data_dir); !s.ok()) return s;
   const std::string path = config.DatabasePath();
   if (absl::Status s = CreateDatabaseFileIfMissing(path); !s.ok()) return s;

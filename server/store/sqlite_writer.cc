@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,12 @@
 
 namespace pushgate::store {
 namespace {
+
+uint64_t ThreadCpuMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
 
 uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
@@ -96,6 +103,7 @@ WriterStats SqliteWriter::Stats() const {
   stats.run_micros = run_micros_.load(std::memory_order_relaxed);
   stats.commit_micros = commit_micros_.load(std::memory_order_relaxed);
   stats.callback_micros = callback_micros_.load(std::memory_order_relaxed);
+  stats.cpu_micros = cpu_micros_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -120,8 +128,10 @@ void SqliteWriter::Loop() {
         queue_.pop_front();
       }
     }
+    const uint64_t cpu_before = ThreadCpuMicros();
     RunBatch(batch);
     batch.clear();
+    cpu_micros_.fetch_add(ThreadCpuMicros() - cpu_before, std::memory_order_relaxed);
   }
 }
 

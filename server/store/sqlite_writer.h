@@ -47,6 +47,7 @@ struct WriterStats {
   uint64_t run_micros = 0;
   uint64_t commit_micros = 0;
   uint64_t callback_micros = 0;
+  uint64_t cpu_micros = 0;  // CPU time of the writer thread (the rest of its busy time is I/O)
 };
 
 class SqliteWriter {
@@ -96,6 +97,7 @@ class SqliteWriter {
   std::atomic<uint64_t> run_micros_{0};
   std::atomic<uint64_t> commit_micros_{0};
   std::atomic<uint64_t> callback_micros_{0};
+  std::atomic<uint64_t> cpu_micros_{0};
 
   // Writer-thread only: reused across batches to avoid re-allocating.
   std::vector<CounterChange> changes_;

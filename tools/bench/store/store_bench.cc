@@ -34,12 +34,19 @@ ABSL_FLAG(std::string, mode, "all", "ingest | registry | all");
 ABSL_FLAG(std::string, dir, "", "data dir (default: a fresh one under /tmp, removed at the end)");
 ABSL_FLAG(int, producers, 4, "ingest: producer threads");
 ABSL_FLAG(int64_t, rows, 300'000, "ingest: notifications to store");
+ABSL_FLAG(int64_t, rate, 0,
+          "ingest: offered rows/s across all producers (0: as fast as the queue accepts). "
+          "Latency is then measured from each row's scheduled time, so a stall counts fully.");
 ABSL_FLAG(int, payload_bytes, 1000, "ingest: approximate payload size");
 ABSL_FLAG(bool, dedupe, true, "ingest: give rows a dedupe hash (false: 0, no dedupe index entry)");
 ABSL_FLAG(std::string, synchronous, "full", "full | normal");
 ABSL_FLAG(int64_t, max_batch, 1024, "store.max_batch");
 ABSL_FLAG(int64_t, queue_capacity, 20'000, "store.write_queue_capacity");
 ABSL_FLAG(int64_t, cache_kib, 65'536, "store.cache_size_kib");
+ABSL_FLAG(int, passive_frames, pushgate::store::CheckpointPolicy{}.passive_frames,
+          "checkpoint: PASSIVE after this many new WAL pages");
+ABSL_FLAG(int, restart_frames, pushgate::store::CheckpointPolicy{}.restart_frames,
+          "checkpoint: RESTART once the WAL holds this many pages");
 ABSL_FLAG(int64_t, report_every, 100'000, "ingest: print the rate of each slice of this many rows");
 ABSL_FLAG(int64_t, registrations, 1'000'000, "registry: rows to preload");
 ABSL_FLAG(int64_t, register_ops, 50'000, "registry: RegisterToken calls to time");
@@ -100,7 +107,10 @@ config::Config BenchConfig(const std::string& dir) {
 }
 
 std::unique_ptr<SqliteStore> OpenStore(const config::Config& config) {
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config);
+  SqliteStoreTuning tuning;
+  tuning.checkpoint.passive_frames = absl::GetFlag(FLAGS_passive_frames);
+  tuning.checkpoint.restart_frames = absl::GetFlag(FLAGS_restart_frames);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config, tuning);
   if (!store.ok()) {
     std::fprintf(stderr, "open failed: %s\n", store.status().ToString().c_str());
     std::exit(1);
@@ -128,13 +138,17 @@ void BenchIngest(const std::string& dir) {
     n.conversation_id = absl::StrFormat("user-%d_user_user-%d", (i * 7) % 50'000, i % 50'000);
     n.sender = absl::StrFormat("user-%d", (i * 7) % 50'000);
     n.payload = MakePayload(i, payload_bytes);
+    n.received_at_ms = 1'800'000'000'000 + i / 40;  // ~40 per ms, increasing like a clock
     uint64_t hash = random();
     // Random, like SHA-256 prefixes.
     n.dedupe_hash = absl::GetFlag(FLAGS_dedupe) ? static_cast<int64_t>(hash == 0 ? 1 : hash) : 0;
   }
   std::printf(
-      "ingest: %lld rows, payload %zu bytes, %d producers, synchronous=%s, max_batch=%lld\n",
+      "ingest: %lld rows, payload %zu bytes, %d producers, offered %s, synchronous=%s, "
+      "max_batch=%lld\n",
       static_cast<long long>(rows), prepared[0].payload.size(), producers,
+      absl::GetFlag(FLAGS_rate) > 0 ? absl::StrFormat("%d/s", absl::GetFlag(FLAGS_rate)).c_str()
+                                    : "max",
       config.store.synchronous.c_str(), static_cast<long long>(config.store.max_batch));
 
   std::vector<int64_t> submitted_ns(rows);
@@ -159,12 +173,20 @@ void BenchIngest(const std::string& dir) {
     const int64_t done = ++completed;
     if (done % slice == 0) slice_done_ns[done / slice - 1] = now;
   };
+  const int64_t rate = absl::GetFlag(FLAGS_rate);
   std::vector<std::thread> threads;
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&] {
       for (int64_t i = next++; i < rows; i = next++) {
+        const int64_t due = rate > 0 ? start_ns + i * 1'000'000'000 / rate : 0;
+        // Open loop: row i is due at start + i/rate, whether or not the store kept up.
+        for (int64_t now = NowNs(); now < due; now = NowNs()) {
+          std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+        }
+        bool first_try = true;
         while (true) {
-          submitted_ns[i] = NowNs();
+          if (rate == 0 || first_try) submitted_ns[i] = rate > 0 ? due : NowNs();
+          first_try = false;
           // A copy, as the webhook builds a fresh value per request (and a refused call leaves
           // a moved-from argument behind).
           absl::Status queued = store->IngestNotification(
@@ -201,6 +223,9 @@ void BenchIngest(const std::string& dir) {
               (writer.run_micros - writer_before.run_micros) / 1e6,
               (writer.commit_micros - writer_before.commit_micros) / 1e6,
               (writer.callback_micros - writer_before.callback_micros) / 1e6);
+  std::printf("  writer cpu    %.1f us per row (%.0f%% of the run)\n",
+              (writer.cpu_micros - writer_before.cpu_micros) / static_cast<double>(rows),
+              (writer.cpu_micros - writer_before.cpu_micros) / 1e4 / seconds);
   std::printf("  wal           %.2f pages written per row\n",
               static_cast<double>(checkpoints.frames_written - frames_before) / rows);
   std::printf("  checkpoints   passive %llu restart %llu truncate %llu busy %llu, %.2f s total\n",
@@ -342,6 +367,10 @@ void BenchRegistry(const std::string& dir) {
       static_cast<double>(writer.jobs_committed - writer_before.jobs_committed) /
           std::max<uint64_t>(1, writer.commits - writer_before.commits),
       Percentile(latency_ns, 0.5), Percentile(latency_ns, 0.99));
+
+  std::printf("                writer cpu %.1f us per call; commit %.2f s of %.2f s\n",
+              (writer.cpu_micros - writer_before.cpu_micros) / static_cast<double>(register_ops),
+              (writer.commit_micros - writer_before.commit_micros) / 1e6, seconds);
 
   // ListTokens: one caller, random users, the default page.
   std::vector<int64_t> list_ns(list_ops);
