@@ -156,14 +156,14 @@ class CurlHttp2Client final : public Http2Client {
       pool->Hold(std::move(job));
       return;
     }
-    Transfer* transfer = pool->Acquire();
-    if (transfer == nullptr) {
-      Complete(std::move(job.done),
-               Failed(absl::StrCat(http2_internal::kErrOtherPrefix, "out of memory")));
+    absl::StatusOr<Transfer*> acquired = pool->Acquire();
+    if (!acquired.ok()) {
+      Complete(std::move(job.done), Failed(absl::StrCat(http2_internal::kErrOtherPrefix,
+                                                        std::string(acquired.status().message()))));
       return;
     }
-    absl::Status prepared =
-        transfer->Prepare(std::move(job.request), std::move(job.done), pool->resolve(), settings_);
+    Transfer* transfer = *acquired;
+    absl::Status prepared = transfer->Prepare(std::move(job.request), std::move(job.done));
     if (!prepared.ok()) {
       Transfer::Done done = transfer->TakeDone();
       pool->Release(transfer);
@@ -217,7 +217,7 @@ class CurlHttp2Client final : public Http2Client {
     std::string key = Pool::KeyFor(request);
     auto it = pools_.find(key);
     if (it != pools_.end()) return it->second.get();
-    absl::StatusOr<std::unique_ptr<Pool>> pool = Pool::Create(request);
+    absl::StatusOr<std::unique_ptr<Pool>> pool = Pool::Create(request, settings_);
     if (!pool.ok()) {
       const std::string error(pool.status().message());
       LogError("http2_pool_create_failed", {{"pool", request.pool}, {"error", error}});

@@ -1,7 +1,5 @@
 #include "providers/http2_errors.h"
 
-#include "providers/http2_alpn.h"
-
 namespace pushgate::providers::http2_internal {
 namespace {
 
@@ -13,11 +11,9 @@ std::string WithDetail(const char* prefix, CURLcode code, const char* detail) {
 
 }  // namespace
 
-CurlFailure DescribeCurlFailure(CURLcode code, const char* detail, long tls_verify_result) {
+CurlFailure DescribeCurlFailure(CURLcode code, const char* detail, bool alpn_refused) {
   CurlFailure failure;
-  // Our ALPN check fails the handshake with its own verify code: not a certificate problem.
-  if ((code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR) &&
-      IsAlpnRefusal(tls_verify_result)) {
+  if (alpn_refused && (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR)) {
     failure.text = kErrNotHttp2;
     return failure;
   }

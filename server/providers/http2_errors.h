@@ -25,9 +25,9 @@ struct CurlFailure {
   bool timed_out = false;
 };
 
-// `detail` is libcurl's error buffer (may be empty); `tls_verify_result` is
-// CURLINFO_SSL_VERIFYRESULT, which tells an ALPN refusal (see http2_alpn.h) from a bad cert.
-CurlFailure DescribeCurlFailure(CURLcode code, const char* detail, long tls_verify_result);
+// `detail` is libcurl's error buffer (may be empty); `alpn_refused` says the handshake failed
+// because the server did not select h2 (see http2_alpn.h), not because of its certificate.
+CurlFailure DescribeCurlFailure(CURLcode code, const char* detail, bool alpn_refused);
 
 }  // namespace pushgate::providers::http2_internal
 

@@ -21,7 +21,8 @@ std::string Pool::KeyFor(const Http2Request& request) {
   return key;
 }
 
-absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const Http2Request& first) {
+absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const Http2Request& first,
+                                                   const TransferSettings& settings) {
   CURLSH* share = curl_share_init();
   if (share == nullptr) return absl::ResourceExhaustedError("curl_share_init failed");
   for (curl_lock_data data :
@@ -41,7 +42,7 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const Http2Request& first) {
     }
     resolve = grown;
   }
-  return std::unique_ptr<Pool>(new Pool(first.pool, share, resolve));
+  return std::unique_ptr<Pool>(new Pool(first.pool, first.tls, settings, share, resolve));
 }
 
 Pool::~Pool() {
@@ -54,15 +55,16 @@ Pool::~Pool() {
   curl_slist_free_all(resolve_);
 }
 
-Transfer* Pool::Acquire() {
+absl::StatusOr<Transfer*> Pool::Acquire() {
   if (!idle_.empty()) {
     Transfer* transfer = idle_.back();
     idle_.pop_back();
     return transfer;
   }
-  std::unique_ptr<Transfer> transfer = Transfer::Create(share_, this);
-  if (transfer == nullptr) return nullptr;
-  transfers_.push_back(std::move(transfer));
+  absl::StatusOr<std::unique_ptr<Transfer>> transfer =
+      Transfer::Create(share_, this, tls_, resolve_, settings_);
+  if (!transfer.ok()) return transfer.status();
+  transfers_.push_back(*std::move(transfer));
   return transfers_.back().get();
 }
 

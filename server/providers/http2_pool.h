@@ -38,16 +38,16 @@ class Pool {
   // The key under which a request's pool is found: its name and TLS settings, so that even a
   // caller reusing a pool name with other credentials never gets a connection made with others.
   static std::string KeyFor(const Http2Request& request);
-  static absl::StatusOr<std::unique_ptr<Pool>> Create(const Http2Request& first);
+  static absl::StatusOr<std::unique_ptr<Pool>> Create(const Http2Request& first,
+                                                      const TransferSettings& settings);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   const std::string& name() const { return name_; }
-  curl_slist* resolve() const { return resolve_; }
 
-  // An idle transfer of this pool, or a new one; nullptr if libcurl cannot allocate one.
-  Transfer* Acquire();
+  // An idle transfer of this pool, or a new one.
+  absl::StatusOr<Transfer*> Acquire();
   void Release(Transfer* transfer);
   // Every transfer this pool ever made (shutdown walks the active ones).
   const std::vector<std::unique_ptr<Transfer>>& transfers() const { return transfers_; }
@@ -66,10 +66,17 @@ class Pool {
   std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
 
  private:
-  Pool(std::string name, CURLSH* share, curl_slist* resolve)
-      : name_(std::move(name)), share_(share), resolve_(resolve) {}
+  Pool(std::string name, TlsSettings tls, TransferSettings settings, CURLSH* share,
+       curl_slist* resolve)
+      : name_(std::move(name)),
+        tls_(std::move(tls)),
+        settings_(settings),
+        share_(share),
+        resolve_(resolve) {}
 
   std::string name_;
+  TlsSettings tls_;
+  TransferSettings settings_;
   CURLSH* share_;
   curl_slist* resolve_;
   std::vector<std::unique_ptr<Transfer>> transfers_;

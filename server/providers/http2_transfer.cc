@@ -45,10 +45,29 @@ long TimeoutMs(absl::Duration timeout) {
 
 }  // namespace
 
-std::unique_ptr<Transfer> Transfer::Create(CURLSH* share, Pool* owner) {
+// Accumulates the first libcurl option error.
+class OptionErrors {
+ public:
+  void Check(CURLcode rc, const char* what) {
+    if (rc != CURLE_OK && status_.ok()) {
+      status_ = absl::InvalidArgumentError(absl::StrCat(what, ": ", curl_easy_strerror(rc)));
+    }
+  }
+  absl::Status status() const { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
+absl::StatusOr<std::unique_ptr<Transfer>> Transfer::Create(CURLSH* share, Pool* owner,
+                                                           const TlsSettings& tls,
+                                                           curl_slist* resolve,
+                                                           const TransferSettings& settings) {
   CURL* easy = curl_easy_init();
-  if (easy == nullptr) return nullptr;
-  return std::unique_ptr<Transfer>(new Transfer(easy, share, owner));
+  if (easy == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
+  std::unique_ptr<Transfer> transfer(new Transfer(easy, share, owner, tls, resolve, settings));
+  if (absl::Status s = transfer->SetFixedOptions(); !s.ok()) return s;
+  return transfer;
 }
 
 Transfer::~Transfer() {
@@ -56,88 +75,96 @@ Transfer::~Transfer() {
   curl_easy_cleanup(easy_);
 }
 
-absl::Status Transfer::Prepare(Http2Request request, Done done, curl_slist* resolve,
-                               const TransferSettings& settings) {
+absl::Status Transfer::SetFixedOptions() {
+  OptionErrors errors;
+  CURL* e = easy_;
+  CURLSH* share = share_;
+  const TlsSettings& tls = tls_;
+  curl_slist* resolve = resolve_;
+  const TransferSettings& settings = settings_;
+  // The pool's caches: connections, DNS (incl. RESOLVE entries) and TLS sessions.
+  errors.Check(curl_easy_setopt(e, CURLOPT_SHARE, share), "share");
+  errors.Check(curl_easy_setopt(e, CURLOPT_PRIVATE, this), "private");
+  errors.Check(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http"), "protocols");
+  errors.Check(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)),
+               "http version");
+  // Wait for a connection that is still being set up to tell whether it multiplexes instead of
+  // opening a new connection per stream.
+  errors.Check(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L), "pipewait");
+  errors.Check(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L), "nosignal");
+  errors.Check(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, settings.connect_timeout_ms),
+               "connect timeout");
+  errors.Check(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L), "keepalive");
+  errors.Check(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, kKeepIdleSeconds), "keepidle");
+  errors.Check(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, kKeepIntervalSeconds), "keepintvl");
+  errors.Check(curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, settings.max_idle_age_s), "maxage");
+  errors.Check(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_), "errorbuffer");
+  errors.Check(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader), "header fn");
+  errors.Check(curl_easy_setopt(e, CURLOPT_HEADERDATA, this), "header data");
+  errors.Check(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody), "write fn");
+  errors.Check(curl_easy_setopt(e, CURLOPT_WRITEDATA, this), "write data");
+  errors.Check(curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &alpn_check_), "ssl ctx data");
+  if (!tls.ca_file.empty()) {
+    errors.Check(curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str()), "ca");
+  }
+  if (!tls.client_cert_file.empty()) {
+    errors.Check(curl_easy_setopt(e, CURLOPT_SSLCERT, tls.client_cert_file.c_str()), "cert");
+    errors.Check(curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"), "cert type");
+  }
+  if (!tls.client_key_file.empty()) {
+    errors.Check(curl_easy_setopt(e, CURLOPT_SSLKEY, tls.client_key_file.c_str()), "key");
+    errors.Check(curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM"), "key type");
+  }
+  // Parsed into the share's DNS cache (as permanent entries) when the next transfer starts.
+  if (resolve != nullptr) errors.Check(curl_easy_setopt(e, CURLOPT_RESOLVE, resolve), "resolve");
+  return errors.status();
+}
+
+absl::Status Transfer::Prepare(Http2Request request, Done done) {
   request_ = std::move(request);
   done_ = std::move(done);
   response_ = Http2Response();
   error_buffer_[0] = '\0';
-  absl::Status status = SetOptions(resolve, settings);
-  if (!status.ok()) Abandon();
+  alpn_check_.refused = false;
+  absl::Status status = SetRequestOptions();
+  if (!status.ok()) Clear();
   active_ = status.ok();
   return status;
 }
 
-absl::Status Transfer::SetOptions(curl_slist* resolve, const TransferSettings& settings) {
+absl::Status Transfer::SetRequestOptions() {
   if (!IsToken(request_.method)) return absl::InvalidArgumentError("bad method");
   if (HasControlChars(request_.url)) return absl::InvalidArgumentError("bad url");
-  if (absl::Status s = SetHeaders(); !s.ok()) return s;
+  if (absl::Status s = BuildHeaderList(); !s.ok()) return s;
 
-  absl::Status status;
-  auto check = [&status](CURLcode rc, const char* what) {
-    if (rc != CURLE_OK && status.ok()) {
-      status = absl::InvalidArgumentError(absl::StrCat(what, ": ", curl_easy_strerror(rc)));
-    }
-  };
+  OptionErrors errors;
   CURL* e = easy_;
-  // The pool's caches: connections, DNS (incl. RESOLVE entries) and TLS sessions.
-  check(curl_easy_setopt(e, CURLOPT_SHARE, share_), "share");
-  check(curl_easy_setopt(e, CURLOPT_PRIVATE, this), "private");
-  check(curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str()), "url");
-  check(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http"), "protocols");
-  check(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)),
-        "http version");
-  // Wait for a connection that is still being set up to tell whether it multiplexes instead of
-  // opening a new connection per stream.
-  check(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L), "pipewait");
-  check(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L), "nosignal");
-  check(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, TimeoutMs(request_.timeout)), "timeout");
-  check(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, settings.connect_timeout_ms),
-        "connect timeout");
-  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L), "keepalive");
-  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, kKeepIdleSeconds), "keepidle");
-  check(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, kKeepIntervalSeconds), "keepintvl");
-  check(curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, settings.max_idle_age_s), "maxage");
-  check(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_), "errorbuffer");
-  check(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader), "headerfunction");
-  check(curl_easy_setopt(e, CURLOPT_HEADERDATA, this), "headerdata");
-  check(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody), "writefunction");
-  check(curl_easy_setopt(e, CURLOPT_WRITEDATA, this), "writedata");
-  check(curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list_), "headers");
-
-  const TlsSettings& tls = request_.tls;
-  if (!tls.ca_file.empty()) check(curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str()), "ca");
-  if (!tls.client_cert_file.empty()) {
-    check(curl_easy_setopt(e, CURLOPT_SSLCERT, tls.client_cert_file.c_str()), "client cert");
-    check(curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"), "client cert type");
-  }
-  if (!tls.client_key_file.empty()) {
-    check(curl_easy_setopt(e, CURLOPT_SSLKEY, tls.client_key_file.c_str()), "client key");
-    check(curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM"), "client key type");
-  }
-  if (resolve != nullptr) check(curl_easy_setopt(e, CURLOPT_RESOLVE, resolve), "resolve");
+  errors.Check(curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str()), "url");
+  errors.Check(curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list_), "headers");
+  errors.Check(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, TimeoutMs(request_.timeout)), "timeout");
   if (request_.require_http2) {
-    check(curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &RequireH2AlpnSslCtx), "ssl ctx");
+    errors.Check(curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &RequireH2AlpnSslCtx), "ssl ctx");
   }
 
   const std::string& method = request_.method;
   if (method == "GET" && request_.body.empty()) {
-    check(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), "get");
+    errors.Check(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), "get");
   } else if (method == "HEAD") {
-    check(curl_easy_setopt(e, CURLOPT_NOBODY, 1L), "head");
+    errors.Check(curl_easy_setopt(e, CURLOPT_NOBODY, 1L), "head");
   } else {
     // POSTFIELDS does not copy: the body stays in request_ until Finish.
-    check(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                           static_cast<curl_off_t>(request_.body.size())),
-          "body size");
-    check(curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_.body.data()), "body");
-    if (method != "POST")
-      check(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str()), "method");
+    errors.Check(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                                  static_cast<curl_off_t>(request_.body.size())),
+                 "body size");
+    errors.Check(curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_.body.data()), "body");
+    if (method != "POST") {
+      errors.Check(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str()), "method");
+    }
   }
-  return status;
+  return errors.status();
 }
 
-absl::Status Transfer::SetHeaders() {
+absl::Status Transfer::BuildHeaderList() {
   bool has_content_type = false;
   for (const auto& [name, value] : request_.headers) {
     if (!IsToken(name) || HasControlChars(value)) {
@@ -202,9 +229,7 @@ Http2Response Transfer::Finish(CURLcode result) {
       response.status = static_cast<int>(status);
     }
   } else {
-    long verify_result = 0;
-    curl_easy_getinfo(easy_, CURLINFO_SSL_VERIFYRESULT, &verify_result);
-    CurlFailure failure = DescribeCurlFailure(result, error_buffer_, verify_result);
+    CurlFailure failure = DescribeCurlFailure(result, error_buffer_, alpn_check_.refused);
     response.transport_error = std::move(failure.text);
     response.timed_out = failure.timed_out;
   }
@@ -215,7 +240,10 @@ Http2Response Transfer::Finish(CURLcode result) {
 void Transfer::Abandon() { Clear(); }
 
 void Transfer::Clear() {
+  // See the header: the reset also clears libcurl's per-handle retry count. The fixed options
+  // cannot fail here: they were all accepted when the transfer was created.
   curl_easy_reset(easy_);
+  (void)SetFixedOptions();
   curl_slist_free_all(header_list_);
   header_list_ = nullptr;
   request_ = Http2Request();

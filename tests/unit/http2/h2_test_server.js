@@ -19,9 +19,11 @@ const tls = {key: fs.readFileSync(args.key), cert: fs.readFileSync(args.cert)};
 
 function freshStats() {
   return {connections: 0, openConnections: 0, maxOpenConnections: 0, requests: 0, active: 0,
-          maxActive: 0, paths: [], authorities: [], lastHeaders: {}, maxActivePerConnection: 0};
+          maxActive: 0, paths: [], authorities: [], lastHeaders: {}, maxActivePerConnection: 0,
+          refused: 0};
 }
 let stats = freshStats();
+const refusedIds = new Set();
 
 function query(path) {
   const q = {};
@@ -104,6 +106,16 @@ if (args.mode === 'h1') {
     stream.on('end', () => {
       const path = headers[':path'];
       track(headers, path);
+      if (path.startsWith('/refuse-once')) {
+        // Refuses the first attempt of each id (not processed, so safe to retry), then answers.
+        const id = query(path).id;
+        if (!refusedIds.has(id)) {
+          refusedIds.add(id);
+          stats.refused++;
+          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+      }
       if (path === '/goaway') {
         // A clean answer, then a graceful GOAWAY: the next request needs a new connection.
         stream.respond({':status': 200});

@@ -149,6 +149,35 @@ TEST_F(Http2ClientTest, PostReturnsStatusHeadersAndBody) {
   EXPECT_EQ(client->Pending(), 0u);
 }
 
+TEST_F(Http2ClientTest, MethodsSwitchCorrectlyOnAReusedHandle) {
+  auto server = StartServer();
+  Http2ClientOptions options;
+  options.max_in_flight = 1;  // one easy handle carries every request in turn
+  auto client = StartClient(options);
+  ASSERT_TRUE(server && client);
+  struct Case {
+    std::string method;
+    std::string body;
+  };
+  const std::vector<Case> cases = {{"POST", "a"},  {"GET", ""}, {"HEAD", ""}, {"PUT", "b"},
+                                   {"DELETE", ""}, {"GET", ""}, {"POST", "c"}};
+  for (const Case& c : cases) {
+    Http2Request request = Request(*server, "/ok");
+    request.method = c.method;
+    request.body = c.body;
+    Http2Response response = SendAndWait(*client, std::move(request));
+    EXPECT_EQ(response.status, 200) << c.method << " " << response.transport_error;
+    EXPECT_EQ(response.Header("x-echo-method"), c.method);
+    if (c.method == "HEAD") {
+      EXPECT_EQ(response.body, "");
+    } else {
+      nlohmann::json echo = nlohmann::json::parse(response.body);
+      EXPECT_EQ(echo["method"], c.method);
+      EXPECT_EQ(echo["body"], c.body) << c.method;
+    }
+  }
+}
+
 TEST_F(Http2ClientTest, ErrorStatusIsAnAnswerNotATransportError) {
   auto server = StartServer();
   auto client = StartClient();
@@ -492,6 +521,23 @@ TEST_F(Http2ClientTest, FirstRequestOfANewPoolGoesAloneThenTheRestFollow) {
   EXPECT_EQ(stats["paths"][0], "/slow?ms=300&first");
   EXPECT_GE(stats["maxActive"].get<int>(), 2);  // then they went together
   EXPECT_EQ(stats["connections"], 1);
+}
+
+TEST_F(Http2ClientTest, RefusedStreamsAreRetriedForEveryRequestOfAReusedHandle) {
+  // libcurl 7.88 retries a REFUSED_STREAM on a fresh connection, but counts retries per easy
+  // handle; without a reset between requests the sixth refused request on a reused handle
+  // would fail with "Connection died, tried 5 times before giving up".
+  auto server = StartServer();
+  Http2ClientOptions options;
+  options.max_in_flight = 1;  // one easy handle carries every request in turn
+  auto client = StartClient(options);
+  ASSERT_TRUE(server && client);
+  for (int i = 0; i < 8; ++i) {
+    Http2Response response =
+        SendAndWait(*client, Request(*server, absl::StrCat("/refuse-once?id=", i)));
+    EXPECT_EQ(response.status, 200) << i << ": " << response.transport_error;
+  }
+  EXPECT_EQ(Stats(*server)["refused"], 8);
 }
 
 TEST_F(Http2ClientTest, InvalidHeaderIsRejectedWithoutSending) {
