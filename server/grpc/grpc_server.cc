@@ -14,6 +14,7 @@
 #include "grpc/api_key_auth.h"
 #include "grpc/deliveries_service.h"
 #include "grpc/health/v1/health.pb.h"
+#include "grpc/reply_thread.h"
 #include "grpc/token_registry_service.h"
 
 namespace pushgate::grpc_api {
@@ -23,7 +24,8 @@ class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(const config::Config& config, store::Store* store, GrpcServerOptions options)
       : auth_(config.apps),
-        registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs()),
+        registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs(),
+                  &replies_),
         deliveries_(&auth_) {}
 
   ~GrpcServerImpl() override { Shutdown(absl::ZeroDuration()); }
@@ -79,12 +81,15 @@ class GrpcServerImpl final : public GrpcServer {
       server_->GetHealthCheckService()->Shutdown();
       server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
       server_->Wait();
+      // Every call is finished by now, so nothing more will be posted.
+      replies_.Stop();
       LogInfo("grpc_stopped");
     });
   }
 
  private:
   ApiKeyAuthenticator auth_;
+  ReplyThread replies_;  // before the services: outlives every call they start
   TokenRegistryService registry_;
   DeliveriesService deliveries_;
   std::unique_ptr<grpc::Server> server_;

@@ -34,18 +34,26 @@ absl::Status Admit(const ApiKeyAuthenticator& auth, const grpc::CallbackServerCo
   return Authorize(*principal, app_id, access);
 }
 
-// A store callback that fills the response and finishes the call. It runs on the store's
-// writer thread, so it only copies a few fields and hands the call back to gRPC.
+// A store callback that fills the response and finishes the call. It is called on the
+// store's writer thread, so it only moves the result to the reply thread (see
+// reply_thread.h for why).
 template <typename T, typename Fill>
 store::Callback<T> FinishOnCommit(grpc::ServerUnaryReactor* reactor, std::string_view rpc,
-                                  Fill fill) {
-  return [reactor, rpc, fill = std::move(fill)](absl::StatusOr<T> result) {
-    if (!result.ok()) {
-      reactor->Finish(ToGrpcStatus(PublicStoreError(result.status(), rpc)));
-      return;
+                                  ReplyThread* replies, Fill fill) {
+  return [reactor, rpc, replies, fill = std::move(fill)](absl::StatusOr<T> result) {
+    auto reply = [reactor, rpc, fill, result = std::move(result)] {
+      if (!result.ok()) {
+        reactor->Finish(ToGrpcStatus(PublicStoreError(result.status(), rpc)));
+        return;
+      }
+      fill(*result);
+      reactor->Finish(grpc::Status::OK);
+    };
+    if (replies != nullptr) {
+      replies->Post(std::move(reply));
+    } else {
+      reply();
     }
-    fill(*result);
-    reactor->Finish(grpc::Status::OK);
   };
 }
 
@@ -63,8 +71,8 @@ NowMs SystemNowMs() {
 }
 
 TokenRegistryService::TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth,
-                                           NowMs now_ms)
-    : store_(store), auth_(auth), now_ms_(std::move(now_ms)) {}
+                                           NowMs now_ms, ReplyThread* replies)
+    : store_(store), auth_(auth), now_ms_(std::move(now_ms)), replies_(replies) {}
 
 grpc::ServerUnaryReactor* TokenRegistryService::RegisterToken(
     grpc::CallbackServerContext* context, const pb::RegisterTokenRequest* request,
@@ -80,7 +88,7 @@ grpc::ServerUnaryReactor* TokenRegistryService::RegisterToken(
   absl::Status submitted = store_->RegisterToken(
       *std::move(input), now_ms_(),
       FinishOnCommit<store::RegisterResult>(
-          reactor, kRpc, [response](const store::RegisterResult& r) {
+          reactor, kRpc, replies_, [response](const store::RegisterResult& r) {
             ToProtoRegistration(r.registration, response->mutable_registration());
             response->set_created(r.created);
             response->set_moved(r.moved);
@@ -101,7 +109,7 @@ grpc::ServerUnaryReactor* TokenRegistryService::UnregisterToken(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status submitted = store_->UnregisterToken(
       std::move(args->app_id), std::move(args->token), args->platform, now_ms_(),
-      FinishOnCommit<int>(reactor, kRpc,
+      FinishOnCommit<int>(reactor, kRpc, replies_,
                           [response](int ended) { response->set_ended_count(ended); }));
   return FinishOnRefusal(reactor, submitted, kRpc);
 }
@@ -119,7 +127,7 @@ grpc::ServerUnaryReactor* TokenRegistryService::UnregisterSession(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status submitted = store_->UnregisterSession(
       std::move(args->app_id), std::move(args->uid), std::move(args->session_id), now_ms_(),
-      FinishOnCommit<int>(reactor, kRpc,
+      FinishOnCommit<int>(reactor, kRpc, replies_,
                           [response](int ended) { response->set_ended_count(ended); }));
   return FinishOnRefusal(reactor, submitted, kRpc);
 }
@@ -137,7 +145,7 @@ grpc::ServerUnaryReactor* TokenRegistryService::UnregisterUser(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status submitted = store_->UnregisterUser(
       std::move(args->app_id), std::move(args->uid), now_ms_(),
-      FinishOnCommit<int>(reactor, kRpc,
+      FinishOnCommit<int>(reactor, kRpc, replies_,
                           [response](int ended) { response->set_ended_count(ended); }));
   return FinishOnRefusal(reactor, submitted, kRpc);
 }

@@ -1,6 +1,7 @@
 // The TokenRegistry gRPC service (callback API). Writes are handed to the store's single
-// writer and answered from its completion callback, so no gRPC thread waits for a commit;
-// ListTokens is a synchronous read on the calling thread (an indexed lookup).
+// writer; its completion callback posts the answer to a ReplyThread, which finishes the
+// call, so neither a gRPC thread nor the writer waits on the other. ListTokens is a
+// synchronous read on the calling thread (an indexed lookup).
 #ifndef PUSHGATE_GRPC_TOKEN_REGISTRY_SERVICE_H_
 #define PUSHGATE_GRPC_TOKEN_REGISTRY_SERVICE_H_
 
@@ -8,6 +9,7 @@
 #include <functional>
 
 #include "grpc/api_key_auth.h"
+#include "grpc/reply_thread.h"
 #include "pushgate/v1/token_registry.grpc.pb.h"
 #include "store/store.h"
 
@@ -19,8 +21,10 @@ NowMs SystemNowMs();
 
 class TokenRegistryService final : public pushgate::v1::TokenRegistry::CallbackService {
  public:
-  // `store` and `auth` must outlive the service (and the server it is registered with).
-  TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth, NowMs now_ms);
+  // `store`, `auth` and `replies` must outlive the service (and the server it is registered
+  // with). With `replies` null, calls are finished inside the store callback.
+  TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth, NowMs now_ms,
+                       ReplyThread* replies);
 
   grpc::ServerUnaryReactor* RegisterToken(grpc::CallbackServerContext* context,
                                           const pushgate::v1::RegisterTokenRequest* request,
@@ -42,6 +46,7 @@ class TokenRegistryService final : public pushgate::v1::TokenRegistry::CallbackS
   store::Store* store_;
   const ApiKeyAuthenticator* auth_;
   NowMs now_ms_;
+  ReplyThread* replies_;
 };
 
 }  // namespace pushgate::grpc_api
