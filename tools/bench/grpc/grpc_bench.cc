@@ -38,7 +38,9 @@ ABSL_FLAG(std::string, api_key, "", "API key (env PUSHGATE_API_KEY)");
 ABSL_FLAG(std::string, app, "app123", "app id the key may access");
 ABSL_FLAG(int64_t, preload, 0, "registrations to make before measuring");
 ABSL_FLAG(int64_t, users, 0, "distinct users (0: max(preload / 5, 10000))");
-ABSL_FLAG(int, concurrency, 64, "RegisterToken calls in flight");
+ABSL_FLAG(int, concurrency, 256,
+          "RegisterToken calls in flight (the store commits them in groups: more in flight, "
+          "bigger groups)");
 ABSL_FLAG(int, channels, 2, "gRPC channels (TCP connections); calls are spread over them");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "register phase length (0 skips it)");
 ABSL_FLAG(absl::Duration, list_duration, absl::Seconds(10), "list phase length (0 skips it)");
