@@ -189,6 +189,42 @@ absl::Status ParseWebhookAuth(const json& v, const std::string& path, const EnvL
   return absl::OkStatus();
 }
 
+absl::Status ParseApns(const json& v, const std::string& path, const EnvLookup& env,
+                       ApnsConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  PG_RETURN_IF_ERROR(r.String("team_id", &out->team_id));
+  PG_RETURN_IF_ERROR(r.String("key_id", &out->key_id));
+  if (const json* key = r.Find("p8_key")) {
+    PG_RETURN_IF_ERROR(ParseSecret(*key, r.PathOf("p8_key"), env, &out->p8_key));
+  }
+  PG_RETURN_IF_ERROR(r.String("cert_file", &out->cert_file));
+  PG_RETURN_IF_ERROR(r.String("cert_key_file", &out->cert_key_file));
+  PG_RETURN_IF_ERROR(r.String("bundle_id", &out->bundle_id));
+  PG_RETURN_IF_ERROR(r.String("production_url", &out->production_url));
+  PG_RETURN_IF_ERROR(r.String("sandbox_url", &out->sandbox_url));
+  PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
+  if (const json* resolve = r.Find("resolve")) {
+    if (!resolve->is_array()) return r.Error("resolve", "must be an array of strings");
+    for (const json& entry : *resolve) {
+      if (!entry.is_string()) return r.Error("resolve", "must be an array of strings");
+      out->resolve.push_back(entry.get<std::string>());
+    }
+  }
+  PG_RETURN_IF_ERROR(r.RejectUnknown());
+  const bool token_auth = !out->p8_key.value.empty();
+  if (token_auth && (out->team_id.size() != 10 || out->key_id.size() != 10)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": token auth needs team_id and key_id (10 characters each)"));
+  }
+  if (!token_auth && out->cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": give p8_key (token auth) or cert_file (certificate auth)"));
+  }
+  if (out->bundle_id.empty()) return r.Error("bundle_id", "is required");
+  return absl::OkStatus();
+}
+
 absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& env, App* out) {
   if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
   ObjectReader r(v, path);
@@ -216,6 +252,28 @@ absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& e
       out->api_keys.push_back(std::move(key));
     }
   }
+  if (const json* apns = r.Find("apns")) {
+    out->apns.emplace();
+    PG_RETURN_IF_ERROR(ParseApns(*apns, r.PathOf("apns"), env, &*out->apns));
+  }
+  PG_RETURN_IF_ERROR(r.Bool("log_channel", &out->log_channel));
+  return r.RejectUnknown();
+}
+
+absl::Status ParseEngine(const json& v, EngineConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("engine: must be an object");
+  ObjectReader r(v, "engine");
+  PG_RETURN_IF_ERROR(r.Bool("enabled", &out->enabled));
+  PG_RETURN_IF_ERROR(r.Integer("lease_seconds", &out->lease_seconds, 5, 3600));
+  PG_RETURN_IF_ERROR(r.Integer("max_attempts", &out->max_attempts, 1, 100));
+  PG_RETURN_IF_ERROR(r.Integer("initial_backoff_ms", &out->initial_backoff_ms, 10, 3'600'000));
+  PG_RETURN_IF_ERROR(r.Integer("max_backoff_seconds", &out->max_backoff_seconds, 1, 86'400));
+  PG_RETURN_IF_ERROR(r.Integer("max_age_seconds", &out->max_age_seconds, 1, 30 * 86'400));
+  PG_RETURN_IF_ERROR(r.Integer("call_expiry_seconds", &out->call_expiry_seconds, 1, 3600));
+  PG_RETURN_IF_ERROR(r.Integer("claim_batch", &out->claim_batch, 1, 10'000));
+  PG_RETURN_IF_ERROR(r.Integer("max_in_flight", &out->max_in_flight, 1, 100'000));
+  PG_RETURN_IF_ERROR(r.Integer("poll_interval_ms", &out->poll_interval_ms, 10, 60'000));
+  PG_RETURN_IF_ERROR(r.Integer("request_timeout_ms", &out->request_timeout_ms, 100, 120'000));
   return r.RejectUnknown();
 }
 
@@ -344,6 +402,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& 
   if (const json* v = r.Find("registry")) {
     PG_RETURN_IF_ERROR(ParseRegistry(*v, &config.registry));
   }
+  if (const json* v = r.Find("engine")) PG_RETURN_IF_ERROR(ParseEngine(*v, &config.engine));
   if (const json* apps = r.Find("apps")) {
     if (!apps->is_array()) return r.Error("apps", "must be an array");
     for (size_t i = 0; i < apps->size(); ++i) {

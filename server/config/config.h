@@ -49,11 +49,30 @@ struct ApiKey {
   Secret key;        // the bearer token; "sha256:<hex>" in `value` means a hash to compare to
 };
 
+// APNs credentials of one app (protocols.md §2). Token auth (.p8 key) is preferred; certificate
+// auth is the alternative when no key is given.
+struct ApnsConfig {
+  std::string team_id;
+  std::string key_id;
+  Secret p8_key;  // PEM text of the .p8 key, usually {"file": "/etc/pushgate/AuthKey_X.p8"}
+  std::string cert_file;
+  std::string cert_key_file;
+  std::string bundle_id;  // the topic for registrations that carry none
+  // Overrides for tests and proxies; production leaves them empty (Apple's hosts, system CAs).
+  std::string production_url;
+  std::string sandbox_url;
+  std::string ca_file;
+  std::vector<std::string> resolve;  // "host:port:address", as curl --resolve
+};
+
 struct App {
   std::string app_id;  // CometChat appId
   WebhookAuth webhook;
   std::vector<ApiKey> api_keys;
-  // Provider credentials and rules arrive with the engine and channel issues.
+  std::optional<ApnsConfig> apns;
+  // Deliver to the log instead of a provider: the demo app's channel, for trying the whole
+  // flow without provider credentials.
+  bool log_channel = false;
 };
 
 struct TlsFiles {
@@ -89,6 +108,22 @@ struct StoreConfig {
   int64_t cache_size_kib = 65'536;
 };
 
+// The delivery engine (engine/): leases, retries and limits.
+struct EngineConfig {
+  bool enabled = true;
+  // A claimed notification is someone's for this long; after a crash the work is claimed again.
+  int lease_seconds = 60;
+  int max_attempts = 5;           // per delivery, then failed
+  int initial_backoff_ms = 1000;  // doubled per attempt, with jitter
+  int max_backoff_seconds = 900;
+  int max_age_seconds = 3600;       // a delivery older than this fails instead of retrying
+  int call_expiry_seconds = 30;     // an incoming call not sent by then expires
+  int claim_batch = 256;            // notifications per claim transaction
+  int max_in_flight = 4000;         // deliveries being sent at once
+  int poll_interval_ms = 200;       // how often to look for due work when idle
+  int request_timeout_ms = 10'000;  // per provider request
+};
+
 struct RegistryConfig {
   int max_registrations_per_user = 100;
 };
@@ -100,6 +135,7 @@ struct Config {
   GrpcConfig grpc;
   StoreConfig store;
   RegistryConfig registry;
+  EngineConfig engine;
   std::vector<App> apps;
   // True when no --config was given and the embedded demo defaults are in use.
   bool demo = false;

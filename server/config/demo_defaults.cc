@@ -64,6 +64,9 @@ Config DemoConfig(const std::string& data_dir, const DemoCredentials& credential
   app.webhook.basic_auth.push_back(
       {kDemoWebhookUser, Secret{credentials.webhook_password, "file:demo-credentials.json"}});
   app.api_keys.push_back({"demo", Secret{credentials.api_key, "file:demo-credentials.json"}});
+  // No provider credentials on a fresh machine: the demo delivers to the log, so the whole
+  // flow (webhook in, delivery recorded, status queried) can be seen at once.
+  app.log_channel = true;
   config.apps.push_back(std::move(app));
   return config;
 }

@@ -136,6 +136,44 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{R"({"log_level": "loud", "apps": [)" APP R"(]})",
                       "log_level: must be debug, info, warn or error"}));
 
+TEST(ConfigTest, ApnsTokenAuthAndEngineSettings) {
+  auto config = ParseConfig(R"({
+    "engine": {"max_attempts": 3, "call_expiry_seconds": 20},
+    "apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+      "apns": {"team_id": "TEAM123456", "key_id": "KEY1234567", "p8_key": {"env": "P8"},
+               "bundle_id": "com.example.chat", "ca_file": "/tmp/ca.pem",
+               "resolve": ["api.sandbox.push.apple.com:443:127.0.0.1"]}}]})",
+                            FakeEnv({{"P8", "-----BEGIN PRIVATE KEY-----"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->engine.max_attempts, 3);
+  EXPECT_EQ(config->engine.call_expiry_seconds, 20);
+  EXPECT_EQ(config->engine.lease_seconds, 60);
+  ASSERT_TRUE(config->apps[0].apns.has_value());
+  EXPECT_EQ(config->apps[0].apns->p8_key.value, "-----BEGIN PRIVATE KEY-----");
+  EXPECT_EQ(config->apps[0].apns->resolve.size(), 1u);
+  EXPECT_FALSE(config->apps[0].log_channel);
+}
+
+TEST(ConfigTest, ApnsNeedsCredentialsAndABundleId) {
+  auto no_creds = ParseConfig(R"({"apps": [{"app_id": "a", "webhook":
+      {"allow_unauthenticated": true}, "apns": {"bundle_id": "com.x"}}]})",
+                              FakeEnv({}));
+  ASSERT_FALSE(no_creds.ok());
+  EXPECT_EQ(no_creds.status().message(),
+            "apps[0].apns: give p8_key (token auth) or cert_file (certificate auth)");
+  auto short_team = ParseConfig(R"({"apps": [{"app_id": "a", "webhook":
+      {"allow_unauthenticated": true}, "apns": {"team_id": "T", "key_id": "KEY1234567",
+      "p8_key": {"value": "k"}, "bundle_id": "com.x"}}]})",
+                                FakeEnv({}));
+  ASSERT_FALSE(short_team.ok());
+  EXPECT_EQ(short_team.status().message(),
+            "apps[0].apns: token auth needs team_id and key_id (10 characters each)");
+  auto engine = ParseConfig(R"({"engine": {"lease_seconds": 1}, "apps": [)" APP R"(]})",
+                            FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().message(), "engine.lease_seconds: must be between 5 and 3600");
+}
+
 TEST(ConfigTest, ExplicitlyUnauthenticatedAppNeedsNoCredentials) {
   auto config = ParseConfig(
       R"({"apps": [{"app_id": "open", "webhook": {"allow_unauthenticated": true}}]})", FakeEnv({}));
@@ -175,6 +213,7 @@ TEST(DemoDefaultsTest, CredentialsAreCreatedPrivatelyOnceAndReused) {
 
   Config config = DemoConfig(dir, *second);
   EXPECT_TRUE(config.demo);
+  EXPECT_TRUE(config.apps[0].log_channel);
   EXPECT_TRUE(ValidateConfig(config).ok());
   ASSERT_NE(config.FindApp(kDemoAppId), nullptr);
   std::filesystem::remove_all(dir);
