@@ -10,7 +10,13 @@ namespace pushgate::webhook {
 
 WebhookAuthorizer::WebhookAuthorizer(const std::vector<config::App>& apps) {
   for (const config::App& app : apps) {
-    apps_.push_back(&app);
+    AppCredentials credentials{&app, {}};
+    for (const config::BasicAuthCredential& pair : app.webhook.basic_auth) {
+      if (std::optional<std::string> joined = JoinCredential(pair)) {
+        credentials.joined.push_back(std::move(*joined));
+      }
+    }
+    apps_.push_back(std::move(credentials));
     by_id_.emplace(app.app_id, &app);
     any_app_allows_unauthenticated_ |= app.webhook.allow_unauthenticated;
   }
@@ -25,10 +31,10 @@ WebhookAuthorizer::Caller WebhookAuthorizer::Identify(std::string_view authoriza
   Caller caller;
   caller.presented = !authorization_header.empty();
   if (!caller.presented) return caller;
-  const std::optional<BasicCredentials> credentials = ParseBasicAuthorization(authorization_header);
-  if (!credentials) return caller;
-  for (const config::App* app : apps_) {
-    if (MatchesAnyPair(app->webhook.basic_auth, *credentials)) caller.valid_for.push_back(app);
+  const std::optional<std::string> presented = DecodeBasicAuthorization(authorization_header);
+  if (!presented) return caller;
+  for (const AppCredentials& app : apps_) {
+    if (MatchesAnyCredential(app.joined, *presented)) caller.valid_for.push_back(app.app);
   }
   return caller;
 }

@@ -59,7 +59,11 @@ class WebhookAuthorizer {
   const config::App* FindApp(std::string_view app_id) const;
 
  private:
-  std::vector<const config::App*> apps_;
+  struct AppCredentials {
+    const config::App* app;
+    std::vector<std::string> joined;  // "username:password", see basic_auth.h
+  };
+  std::vector<AppCredentials> apps_;
   absl::flat_hash_map<std::string, const config::App*> by_id_;
   bool any_app_allows_unauthenticated_ = false;
 };

@@ -6,7 +6,7 @@
 
 namespace pushgate::webhook {
 
-std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_value) {
+std::optional<std::string> DecodeBasicAuthorization(std::string_view header_value) {
   constexpr std::string_view kScheme = "basic";
   if (header_value.size() <= kScheme.size() ||
       !absl::EqualsIgnoreCase(ToAbsl(header_value.substr(0, kScheme.size())), ToAbsl(kScheme)) ||
@@ -17,21 +17,26 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
   std::optional<std::string> decoded = Base64Decode(encoded);
+  if (!decoded || decoded->find(':') == std::string::npos) return std::nullopt;
+  return decoded;
+}
+
+std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_value) {
+  std::optional<std::string> decoded = DecodeBasicAuthorization(header_value);
   if (!decoded) return std::nullopt;
   const size_t colon = decoded->find(':');
-  if (colon == std::string::npos) return std::nullopt;
   return BasicCredentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
 }
 
-bool MatchesAnyPair(const std::vector<config::BasicAuthCredential>& pairs,
-                    const BasicCredentials& credentials) {
+std::optional<std::string> JoinCredential(const config::BasicAuthCredential& pair) {
+  if (pair.username.find(':') != std::string::npos) return std::nullopt;
+  return pair.username + ":" + pair.password.value;
+}
+
+bool MatchesAnyCredential(const std::vector<std::string>& joined, std::string_view presented) {
   bool matched = false;
-  for (const config::BasicAuthCredential& pair : pairs) {
-    // Both comparisons always run (no short-circuit) so a right username does not take
-    // longer than a wrong one.
-    const bool user_ok = ConstantTimeEquals(credentials.username, pair.username);
-    const bool password_ok = ConstantTimeEquals(credentials.password, pair.password.value);
-    matched |= user_ok & password_ok;
+  for (const std::string& credential : joined) {
+    matched |= ConstantTimeEquals(presented, credential);
   }
   return matched;
 }

@@ -6,25 +6,32 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 
 namespace pushgate::webhook {
 
+// The decoded "username:password" of an Authorization value: std::nullopt unless it is "Basic"
+// (any case) followed by padded base64 of text that contains a ':'.
+std::optional<std::string> DecodeBasicAuthorization(std::string_view header_value);
+
 struct BasicCredentials {
   std::string username;
   std::string password;
 };
-
-// std::nullopt unless the value is "Basic" (any case) followed by padded base64 of
-// "user:password". The password may itself contain ':' (only the first one splits).
+// The same, split at the first ':' (the password may contain more).
 std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_value);
 
-// True when the credentials equal one of the configured pairs. Every pair is compared, both
-// fields each time, with ConstantTimeEquals: the time taken says nothing about which pair (or
-// which field) came close.
-bool MatchesAnyPair(const std::vector<config::BasicAuthCredential>& pairs,
-                    const BasicCredentials& credentials);
+// A configured pair as a client sends it, "username:password". std::nullopt when the username
+// contains ':' (RFC 7617 forbids it: no client could present it unambiguously).
+std::optional<std::string> JoinCredential(const config::BasicAuthCredential& pair);
+
+// True when `presented` (decoded "username:password") equals one of `joined`. Comparing the
+// joined form checks username and password together with one ConstantTimeEquals per pair;
+// every pair is compared, without stopping early, so the time taken says nothing about which
+// pair (or which part) came close.
+bool MatchesAnyCredential(const std::vector<std::string>& joined, std::string_view presented);
 
 }  // namespace pushgate::webhook
 

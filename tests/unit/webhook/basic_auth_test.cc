@@ -50,15 +50,37 @@ TEST(ParseBasicAuthorization, RejectsMalformedValues) {
   EXPECT_FALSE(ParseBasicAuthorization(Header("no-colon")).has_value());
 }
 
-TEST(MatchesAnyPair, AcceptsAnyConfiguredPairForRotation) {
-  const std::vector<config::BasicAuthCredential> pairs = {Pair("old", "pw1"), Pair("new", "pw2")};
-  EXPECT_TRUE(MatchesAnyPair(pairs, {"old", "pw1"}));
-  EXPECT_TRUE(MatchesAnyPair(pairs, {"new", "pw2"}));
-  EXPECT_FALSE(MatchesAnyPair(pairs, {"old", "pw2"}));  // fields from different pairs
-  EXPECT_FALSE(MatchesAnyPair(pairs, {"new", "pw"}));
-  EXPECT_FALSE(MatchesAnyPair(pairs, {"new", "pw22"}));
-  EXPECT_FALSE(MatchesAnyPair(pairs, {"", ""}));
-  EXPECT_FALSE(MatchesAnyPair({}, {"old", "pw1"}));
+std::vector<std::string> Joined(const std::vector<config::BasicAuthCredential>& pairs) {
+  std::vector<std::string> joined;
+  for (const auto& pair : pairs) {
+    if (auto j = JoinCredential(pair)) joined.push_back(*j);
+  }
+  return joined;
+}
+
+TEST(MatchesAnyCredential, AcceptsAnyConfiguredPairForRotation) {
+  const auto joined = Joined({Pair("old", "pw1"), Pair("new", "pw2")});
+  EXPECT_TRUE(MatchesAnyCredential(joined, "old:pw1"));
+  EXPECT_TRUE(MatchesAnyCredential(joined, "new:pw2"));
+  EXPECT_FALSE(MatchesAnyCredential(joined, "old:pw2"));  // parts from different pairs
+  EXPECT_FALSE(MatchesAnyCredential(joined, "new:pw"));
+  EXPECT_FALSE(MatchesAnyCredential(joined, "new:pw22"));
+  EXPECT_FALSE(MatchesAnyCredential(joined, ":"));
+  EXPECT_FALSE(MatchesAnyCredential({}, "old:pw1"));
+}
+
+TEST(MatchesAnyCredential, WorksOnWhatTheHeaderDecodesTo) {
+  const auto joined = Joined({Pair("cometchat", "pa:ss")});
+  auto presented = DecodeBasicAuthorization(Header("cometchat:pa:ss"));
+  ASSERT_TRUE(presented.has_value());
+  EXPECT_TRUE(MatchesAnyCredential(joined, *presented));
+}
+
+TEST(JoinCredential, RefusesUsernamesWithAColon) {
+  EXPECT_EQ(JoinCredential(Pair("user", "p:w")), "user:p:w");
+  EXPECT_FALSE(JoinCredential(Pair("us:er", "pw")).has_value());
+  // So "us:er"/"pw" cannot be matched by a client sending "us" / "er:pw".
+  EXPECT_FALSE(MatchesAnyCredential(Joined({Pair("us:er", "pw")}), "us:er:pw"));
 }
 
 }  // namespace
