@@ -3,8 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -83,7 +86,7 @@ class Service : public std::enable_shared_from_this<Service> {
       Reply(Route::kHealthz, respond, JsonResponse(200, R"({"status":"ok"})"));
     } else if (path == "/readyz") {
       if (!CheckGetLike(Route::kReadyz, request, respond)) return;
-      HandleReadyz(respond);
+      HandleReadyz(std::move(respond));
     } else if (path == "/metrics") {
       if (!CheckGetLike(Route::kMetrics, request, respond)) return;
       http::HttpResponse r;
@@ -122,18 +125,44 @@ class Service : public std::enable_shared_from_this<Service> {
     return false;
   }
 
-  void HandleReadyz(const http::Respond& respond) {
+  // Store::CheckWritable may block (after a failed batch it probes with a real write), and
+  // the I/O thread must never wait on the store. So readiness runs on a helper thread; probes
+  // that arrive while one runs share its answer, so a flood of /readyz costs one thread.
+  void HandleReadyz(http::Respond respond) {
+    bool start_worker = false;
+    {
+      std::lock_guard<std::mutex> lock(readiness_mu_);
+      readiness_waiting_.push_back(std::move(respond));
+      start_worker = !readiness_running_;
+      readiness_running_ = true;
+    }
+    if (start_worker) std::thread([self = shared_from_this()] { self->RunReadiness(); }).detach();
+  }
+
+  void RunReadiness() {
+    for (;;) {
+      std::vector<http::Respond> waiting;
+      {
+        std::lock_guard<std::mutex> lock(readiness_mu_);
+        if (readiness_waiting_.empty()) {
+          readiness_running_ = false;
+          return;
+        }
+        waiting.swap(readiness_waiting_);
+      }
+      const http::HttpResponse answer = CheckReadiness();
+      for (const http::Respond& respond : waiting) Reply(Route::kReadyz, respond, answer);
+    }
+  }
+
+  http::HttpResponse CheckReadiness() {
     const absl::Status writable = store_.CheckWritable();
     const bool engine_ok = !engine_running_ || engine_running_();
-    if (writable.ok() && engine_ok) {
-      Reply(Route::kReadyz, respond, JsonResponse(200, R"({"status":"ready"})"));
-      return;
-    }
+    if (writable.ok() && engine_ok) return JsonResponse(200, R"({"status":"ready"})");
     const char* reason = !writable.ok() ? "storage is not writable" : "delivery engine not running";
     LogWarn("not_ready", {{"reason", reason}});
-    Reply(Route::kReadyz, respond,
-          JsonResponse(503,
-                       absl::StrCat(R"({"status":"not ready","reason":)", JsonQuote(reason), "}")));
+    return JsonResponse(503,
+                        absl::StrCat(R"({"status":"not ready","reason":)", JsonQuote(reason), "}"));
   }
 
   void HandleWebhook(http::HttpRequest&& request, http::Respond respond) {
@@ -258,6 +287,10 @@ class Service : public std::enable_shared_from_this<Service> {
   absl::flat_hash_map<const config::App*, std::string> signature_header_;
   RequestCounters counters_;
   metrics::Histogram& ingest_seconds_;
+
+  std::mutex readiness_mu_;
+  std::vector<http::Respond> readiness_waiting_;
+  bool readiness_running_ = false;
 };
 
 }  // namespace

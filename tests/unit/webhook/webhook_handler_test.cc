@@ -1,6 +1,8 @@
 #include "webhook/webhook_handler.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,7 +65,25 @@ class FakeStore : public store::Store {
     return {id, false};
   }
 
-  absl::Status CheckWritable() override { return writable; }
+  absl::Status CheckWritable() override {
+    ++check_calls;
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return gate_open; });
+    return writable;
+  }
+  void CloseGate() {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    gate_open = false;
+  }
+  void OpenGate() {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    gate_open = true;
+    gate_cv.notify_all();
+  }
+  std::atomic<int> check_calls{0};
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool gate_open = true;
   store::StoreStats Stats() override {
     ++stats_calls;
     return stats;
@@ -163,12 +183,25 @@ class HandlerTest : public ::testing::Test {
     return r;
   }
 
-  // Runs the handler and returns its one response; fails if it answered twice or not at all.
+  // Runs the handler and returns its one response (waiting a little for answers that come
+  // from another thread, like /readyz); fails if it answered twice or not at all.
   http::HttpResponse Call(http::HttpRequest request) {
-    std::vector<http::HttpResponse> responses;
-    Handler()(std::move(request), [&](http::HttpResponse r) { responses.push_back(std::move(r)); });
-    EXPECT_EQ(responses.size(), 1u);
-    return responses.empty() ? http::HttpResponse{} : responses.front();
+    struct Answers {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::vector<http::HttpResponse> responses;
+    };
+    auto answers = std::make_shared<Answers>();
+    Handler()(std::move(request), [answers](http::HttpResponse r) {
+      std::lock_guard<std::mutex> lock(answers->mu);
+      answers->responses.push_back(std::move(r));
+      answers->cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(answers->mu);
+    answers->cv.wait_for(lock, std::chrono::seconds(5),
+                         [&] { return !answers->responses.empty(); });
+    EXPECT_EQ(answers->responses.size(), 1u);
+    return answers->responses.empty() ? http::HttpResponse{} : answers->responses.front();
   }
 
   static std::string HeaderOf(const http::HttpResponse& r, std::string_view name) {
@@ -404,6 +437,30 @@ TEST_F(HandlerTest, HealthAndReadiness) {
   // Still alive while not ready.
   store_.writable = absl::UnavailableError("x");
   EXPECT_EQ(Call(Get("/healthz")).status, 200);
+}
+
+TEST_F(HandlerTest, ReadinessNeverBlocksTheCallingThreadAndSharesOneProbe) {
+  store_.CloseGate();  // CheckWritable blocks, as a probe write stuck behind the writer would
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> statuses;
+  auto collect = [&](http::HttpResponse r) {
+    std::lock_guard<std::mutex> lock(mu);
+    statuses.push_back(r.status);
+    cv.notify_all();
+  };
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) Handler()(Get("/readyz"), collect);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(statuses.empty());  // nobody answered yet, and nobody waited for it
+  }
+  store_.OpenGate();
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return statuses.size() == 5; }));
+  EXPECT_EQ(statuses, std::vector<int>(5, 200));
+  EXPECT_LE(store_.check_calls.load(), 2);  // the one in flight, then one for all who waited
 }
 
 TEST_F(HandlerTest, MetricsCountRequestsTimeIngestsAndReadTheStore) {
