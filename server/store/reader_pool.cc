@@ -21,7 +21,7 @@ ReaderPool::Lease::~Lease() {
 absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(const ConnectionSettings& settings,
                                                              int connections) {
   std::unique_ptr<ReaderPool> pool(new ReaderPool());
-  absl::MutexLock lock(&pool->mu_);
+  std::lock_guard<std::mutex> lock(pool->mu_);
   for (int i = 0; i < std::max(1, connections); ++i) {
     absl::StatusOr<std::unique_ptr<SQLite::Database>> db =
         OpenConnection(settings, ConnectionRole::kReader);
@@ -35,9 +35,8 @@ absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(const ConnectionSet
 }
 
 absl::StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](ReaderPool* pool) { return pool->closed_ || !pool->idle_.empty(); }, this));
+  std::unique_lock<std::mutex> lock(mu_);
+  reader_returned_.wait(lock, [this] { return closed_ || !idle_.empty(); });
   if (closed_) return absl::UnavailableError("store is shut down");
   std::unique_ptr<Reader> reader = std::move(idle_.back());
   idle_.pop_back();
@@ -45,19 +44,26 @@ absl::StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {
 }
 
 void ReaderPool::Return(std::unique_ptr<Reader> reader) {
-  absl::MutexLock lock(&mu_);
-  if (closed_) {
-    CloseReader(std::move(reader));
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closed_) {
+      idle_.push_back(std::move(reader));
+      reader_returned_.notify_one();
+      return;
+    }
   }
-  idle_.push_back(std::move(reader));
+  CloseReader(std::move(reader));
 }
 
 void ReaderPool::Close() {
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
-  for (auto& reader : idle_) CloseReader(std::move(reader));
-  idle_.clear();
+  std::vector<std::unique_ptr<Reader>> idle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    idle.swap(idle_);
+  }
+  reader_returned_.notify_all();  // waiters see closed_ and give up
+  for (auto& reader : idle) CloseReader(std::move(reader));
 }
 
 }  // namespace pushgate::store

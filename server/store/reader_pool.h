@@ -5,11 +5,12 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "store/sqlite_connection.h"
 #include "store/statement_cache.h"
 
@@ -52,9 +53,10 @@ class ReaderPool {
   ReaderPool() = default;
   void Return(std::unique_ptr<Reader> reader);
 
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<Reader>> idle_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Reader>> idle_;  // guarded by mu_
+  bool closed_ = false;                        // guarded by mu_
 };
 
 }  // namespace pushgate::store

@@ -159,13 +159,13 @@ absl::Status SqliteStore::IngestNotification(NewNotification n, Callback<IngestR
 
 absl::Status SqliteStore::CheckWritable() {
   {
-    absl::MutexLock lock(&shutdown_mu_);
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return absl::UnavailableError("store is shut down");
   }
   if (writer_->Stats().last_commit_ok) return absl::OkStatus();
   // Writes are failing. With no traffic nothing would find out that the cause went away, so
   // probe (through the writer, like any write; at most once per probe_interval_ms).
-  absl::MutexLock lock(&probe_mu_);
+  std::lock_guard<std::mutex> lock(probe_mu_);
   const int64_t now = SteadyNowMs();
   if (last_probe_ms_ != 0 && now - last_probe_ms_ < tuning_.probe_interval_ms) {
     return last_probe_;
@@ -209,7 +209,7 @@ StoreStats SqliteStore::Stats() {
 
 void SqliteStore::Shutdown() {
   {
-    absl::MutexLock lock(&shutdown_mu_);
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
   }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,7 +24,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "config/config.h"
 #include "store/reader_pool.h"
 #include "store/sqlite_writer.h"
@@ -138,12 +138,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteWriter> writer_;
   std::unique_ptr<ReaderPool> readers_;
 
-  absl::Mutex shutdown_mu_;
-  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;  // guarded by shutdown_mu_
 
-  absl::Mutex probe_mu_;
-  int64_t last_probe_ms_ ABSL_GUARDED_BY(probe_mu_) = 0;
-  absl::Status last_probe_ ABSL_GUARDED_BY(probe_mu_);
+  std::mutex probe_mu_;
+  int64_t last_probe_ms_ = 0;  // guarded by probe_mu_
+  absl::Status last_probe_;    // guarded by probe_mu_
 };
 
 }  // namespace pushgate::store

@@ -58,7 +58,7 @@ void SqliteWriter::Start() {
 }
 
 absl::Status SqliteWriter::Enqueue(std::unique_ptr<WriteJob> job) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("store is shut down");
   if (queue_.size() >= options_.queue_capacity) {
     return absl::UnavailableError("write queue full");
@@ -66,21 +66,21 @@ absl::Status SqliteWriter::Enqueue(std::unique_ptr<WriteJob> job) {
   queue_.push_back(std::move(job));
   // Only wake the thread when it sleeps: while it runs a batch it will find the job itself,
   // and a signal per job would cost a syscall per request.
-  if (writer_waiting_) work_ready_.Signal();
+  if (writer_waiting_) work_ready_.notify_one();
   return absl::OkStatus();
 }
 
 void SqliteWriter::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    work_ready_.Signal();
+    work_ready_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
   // Jobs left behind only if the thread never started: they still get their answer.
   std::deque<std::unique_ptr<WriteJob>> leftover;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     leftover.swap(queue_);
   }
   for (auto& job : leftover) CompleteSafely(*job, absl::UnavailableError("store is shut down"));
@@ -91,7 +91,7 @@ void SqliteWriter::Stop() {
 WriterStats SqliteWriter::Stats() const {
   WriterStats stats;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stats.queue_depth = queue_.size();
   }
   stats.queue_capacity = options_.queue_capacity;
@@ -113,10 +113,10 @@ void SqliteWriter::Loop() {
   batch.reserve(options_.max_batch);
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       while (queue_.empty() && !stopping_) {
         writer_waiting_ = true;
-        work_ready_.Wait(&mu_);
+        work_ready_.wait(lock);
         writer_waiting_ = false;
       }
       if (queue_.empty()) return;  // stopping, and everything queued has been written

@@ -8,16 +8,16 @@
 #include <SQLiteCpp/Database.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "store/statement_cache.h"
 #include "store/store_counters.h"
 #include "store/write_job.h"
@@ -83,11 +83,15 @@ class SqliteWriter {
   StoreCounters* const counters_;
   std::thread thread_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar work_ready_;
-  std::deque<std::unique_ptr<WriteJob>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool writer_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex throughout the store: Debian's abseil is built without
+  // ThreadSanitizer annotations, so TSan cannot see absl::Mutex hand-offs and reports them as
+  // races; with std::mutex the store's own threading is checked for real.
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;
+  // Guarded by mu_:
+  std::deque<std::unique_ptr<WriteJob>> queue_;
+  bool stopping_ = false;
+  bool writer_waiting_ = false;
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> failed_commits_{0};

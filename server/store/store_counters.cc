@@ -3,13 +3,13 @@
 namespace pushgate::store {
 
 void StoreCounters::Set(const std::string& family, const std::string& key, int64_t value) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   families_[family][key] = value;
 }
 
 void StoreCounters::Apply(const std::vector<CounterChange>& changes) {
   if (changes.empty()) return;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // Consecutive changes usually hit the same counter (a batch of ingests all add to "queued"),
   // so remember the last one instead of looking it up again.
   const CounterChange* last = nullptr;
@@ -24,7 +24,7 @@ void StoreCounters::Apply(const std::vector<CounterChange>& changes) {
 }
 
 std::map<std::string, int64_t> StoreCounters::Snapshot(const std::string& family) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = families_.find(family);
   if (it == families_.end()) return {};
   return it->second;

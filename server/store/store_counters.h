@@ -11,10 +11,9 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
-
-#include "absl/synchronization/mutex.h"
 
 namespace pushgate::store {
 
@@ -35,8 +34,8 @@ class StoreCounters {
   std::map<std::string, int64_t> Snapshot(const std::string& family) const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::map<std::string, int64_t>> families_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  std::map<std::string, std::map<std::string, int64_t>> families_;  // guarded by mu_
 };
 
 // "apns/active", "webpush/inactive": the key of the registrations family.

@@ -4,7 +4,6 @@
 
 #include <utility>
 
-#include "absl/time/time.h"
 #include "common/log.h"
 
 namespace pushgate::store {
@@ -40,8 +39,8 @@ int WalCheckpointer::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*sche
   const int unchecked = frames >= backfilled ? frames - backfilled : frames;
   if (unchecked >= checkpointer->policy_.passive_frames &&
       !checkpointer->poke_pending_.exchange(true, std::memory_order_relaxed)) {
-    absl::MutexLock lock(&checkpointer->mu_);
-    checkpointer->wake_.Signal();
+    std::lock_guard<std::mutex> lock(checkpointer->mu_);
+    checkpointer->wake_.notify_one();
   }
   return SQLITE_OK;
 }
@@ -52,9 +51,9 @@ void WalCheckpointer::Start() {
 
 void WalCheckpointer::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    wake_.Signal();
+    wake_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
   if (db_ != nullptr) {
@@ -116,9 +115,9 @@ void WalCheckpointer::Loop() {
   bool truncated_since_commit = true;
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       if (!stopping_ && !poke_pending_.load(std::memory_order_relaxed)) {
-        wake_.WaitWithTimeout(&mu_, absl::Milliseconds(policy_.poll_ms));
+        wake_.wait_for(lock, std::chrono::milliseconds(policy_.poll_ms));
       }
       if (stopping_) return;
     }

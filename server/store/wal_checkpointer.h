@@ -18,11 +18,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
-
-#include "absl/synchronization/mutex.h"
 
 namespace pushgate::store {
 
@@ -75,9 +75,9 @@ class WalCheckpointer {
   const CheckpointPolicy policy_;
   std::thread thread_;
 
-  absl::Mutex mu_;
-  absl::CondVar wake_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
 
   // Written by the writer's commit hook, read by the checkpointer thread.
   std::atomic<int> wal_frames_{0};

@@ -8,7 +8,11 @@
 #include <future>
 #include <thread>
 
+#include "store/migrations.h"
+#include "store/migrator.h"
+#include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
+#include "store/sqlite_writer.h"
 #include "store_test_util.h"
 
 namespace pushgate::store {
@@ -306,6 +310,67 @@ TEST_F(WriterTest, CheckpointerKeepsTheWalSmall) {
   EXPECT_TRUE(truncated) << "the idle WAL was not truncated";
   auto db = testing::RawConnection(config_);
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications"), 300);
+}
+
+// The checkpointer's RESTART/TRUNCATE hold the write lock for a moment; the writer must wait
+// for that rather than fail a batch, while a lock held by anyone else still fails it.
+class WriterLockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_.path = dir_.path() + "/w.db";
+    settings_.synchronous_full = false;
+    settings_.busy_timeout_ms = 50;
+    ASSERT_TRUE(CreateDatabaseFileIfMissing(settings_.path).ok());
+    auto db = OpenConnection(settings_, ConnectionRole::kWriter);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations()).ok());
+    WriterOptions options;
+    options.own_lock_epoch = [this] { return epoch_.load(); };
+    writer_ = std::make_unique<SqliteWriter>(*std::move(db), options, &counters_);
+    writer_->Start();
+  }
+
+  // Holds the write lock from another connection for `hold`, as the checkpointer would when
+  // `ours`; returns the outcome of a write submitted meanwhile.
+  absl::Status WriteWhileLocked(bool ours, std::chrono::milliseconds hold) {
+    SQLite::Database other(settings_.path, SQLite::OPEN_READWRITE);
+    if (ours) epoch_ = 1;
+    other.exec("BEGIN EXCLUSIVE");
+    auto done = std::make_shared<std::promise<absl::Status>>();
+    std::future<absl::Status> outcome = done->get_future();
+    absl::Status queued = writer_->Enqueue(std::make_unique<FunctionWriteJob<bool>>(
+        JobShape::kSingleStatement,
+        [](WriteTxn& txn) -> absl::StatusOr<bool> {
+          txn.db().exec(
+              "INSERT INTO notifications (app_id, uid, type, payload, received_at, "
+              "next_attempt_at, updated_at) VALUES ('a', 'u', 'chat', '{}', 1, 1, 1)");
+          return true;
+        },
+        [done](absl::StatusOr<bool> r) { done->set_value(r.status()); }));
+    if (!queued.ok()) return queued;
+    std::this_thread::sleep_for(hold);
+    other.exec("COMMIT");
+    if (ours) epoch_ = 2;
+    return outcome.get();
+  }
+
+  testing::TempDir dir_;
+  ConnectionSettings settings_;
+  std::atomic<uint64_t> epoch_{0};
+  StoreCounters counters_;
+  std::unique_ptr<SqliteWriter> writer_;
+};
+
+TEST_F(WriterLockTest, WaitsOutOurOwnLockLongerThanBusyTimeout) {
+  absl::Status s = WriteWhileLocked(/*ours=*/true, std::chrono::milliseconds(400));
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(writer_->Stats().failed_commits, 0u);
+}
+
+TEST_F(WriterLockTest, FailsOnSomeoneElsesLock) {
+  absl::Status s = WriteWhileLocked(/*ours=*/false, std::chrono::milliseconds(400));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(writer_->Stats().failed_commits, 1u);
 }
 
 }  // namespace
