@@ -32,7 +32,7 @@ password=${BENCH_PASSWORD:-bench-pw}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
 
-burst=${BURST_BIN:-}
+burst=${BURST_BIN:+$(realpath "$BURST_BIN")}
 if [ -z "$burst" ]; then
   for candidate in "$(dirname "$binary")/webhook_burst" \
                    "$(dirname "$binary")/../tools/bench/webhook/webhook_burst"; do
