@@ -29,10 +29,10 @@ constexpr char kUpdateNotification[] =
     "UPDATE notifications SET state = ?2, outcome = ?3, lease_until = ?4, next_attempt_at = ?5, "
     "updated_at = ?6 WHERE id = ?1";
 
-#define PG_REGISTRATION_COLUMNS(p)                                                          \
-  p "id, " p "app_id, " p "uid, " p "session_id, " p "platform, " p "token, " p            \
-    "apns_topic, " p "apns_environment, " p "fcm_os, " p "webpush_p256dh, " p "webpush_auth, " p \
-    "device_id, " p "created_at, " p "updated_at, " p "active"
+#define PG_REGISTRATION_COLUMNS(p)                                                               \
+  p "id, " p "app_id, " p "uid, " p "session_id, " p "platform, " p "token, " p "apns_topic, " p \
+    "apns_environment, " p "fcm_os, " p "webpush_p256dh, " p "webpush_auth, " p "device_id, " p  \
+    "created_at, " p "updated_at, " p "active"
 constexpr int kRegistrationColumnCount = 15;
 
 constexpr char kSelectActiveRegistrations[] =
@@ -463,8 +463,9 @@ absl::StatusOr<bool> CountDeliveriesInTxn(WriteTxn& txn) {
   return true;
 }
 
-absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(
-    StatementCache& statements, const std::string& app_id, int64_t id) {
+absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(StatementCache& statements,
+                                                                         const std::string& app_id,
+                                                                         int64_t id) {
   NotificationDetail detail;
   {
     CachedStatement select = statements.Get(kSelectNotification);

@@ -37,8 +37,9 @@ absl::StatusOr<int> ReleaseLeasesInTxn(WriteTxn& txn, int64_t now_ms);
 absl::StatusOr<bool> CountDeliveriesInTxn(WriteTxn& txn);
 
 // The status API's read: std::nullopt when `id` is unknown or another app's.
-absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(
-    StatementCache& statements, const std::string& app_id, int64_t id);
+absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(StatementCache& statements,
+                                                                         const std::string& app_id,
+                                                                         int64_t id);
 
 }  // namespace pushgate::store
 

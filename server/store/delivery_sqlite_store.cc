@@ -7,14 +7,13 @@
 
 namespace pushgate::store {
 
-absl::StatusOr<std::unique_ptr<SqliteDeliveryStore>> SqliteDeliveryStore::Open(
-    SqliteStore* store) {
+absl::StatusOr<std::unique_ptr<SqliteDeliveryStore>> SqliteDeliveryStore::Open(SqliteStore* store) {
   auto answer = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> counted = answer->get_future();
-  absl::Status queued = store->Submit<bool>(
-      [](WriteTxn& txn) { return CountDeliveriesInTxn(txn); },
-      [answer](absl::StatusOr<bool> r) { answer->set_value(r.status()); },
-      JobShape::kSingleStatement);  // reads only
+  absl::Status queued =
+      store->Submit<bool>([](WriteTxn& txn) { return CountDeliveriesInTxn(txn); },
+                          [answer](absl::StatusOr<bool> r) { answer->set_value(r.status()); },
+                          JobShape::kSingleStatement);  // reads only
   if (!queued.ok()) return queued;
   if (absl::Status s = counted.get(); !s.ok()) return s;
   return std::unique_ptr<SqliteDeliveryStore>(new SqliteDeliveryStore(store));
@@ -37,9 +36,8 @@ absl::Status SqliteDeliveryStore::RecordOutcomes(std::vector<DeliveryOutcome> ou
 }
 
 absl::Status SqliteDeliveryStore::ReleaseLeasesOnStartup(int64_t now_ms, Callback<int> done) {
-  return store_->Submit<int>(
-      [now_ms](WriteTxn& txn) { return ReleaseLeasesInTxn(txn, now_ms); }, std::move(done),
-      JobShape::kSingleStatement);
+  return store_->Submit<int>([now_ms](WriteTxn& txn) { return ReleaseLeasesInTxn(txn, now_ms); },
+                             std::move(done), JobShape::kSingleStatement);
 }
 
 std::map<std::string, int64_t> SqliteDeliveryStore::DeliveryCounts() const {

@@ -27,9 +27,7 @@ std::optional<Channel> ChannelFromName(const std::string& name) {
   return FromName<Channel>(kChannelNames, name);
 }
 
-const char* DeliveryStateName(DeliveryState s) {
-  return kDeliveryStateNames[static_cast<int>(s)];
-}
+const char* DeliveryStateName(DeliveryState s) { return kDeliveryStateNames[static_cast<int>(s)]; }
 std::optional<DeliveryState> DeliveryStateFromName(const std::string& name) {
   return FromName<DeliveryState>(kDeliveryStateNames, name);
 }

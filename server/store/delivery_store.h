@@ -146,10 +146,10 @@ struct DeliveryOutcome {
   int64_t notification_id = 0;
   DeliveryState state = DeliveryState::kDelivered;  // delivered, retry_wait, failed or skipped
   int64_t next_attempt_at_ms = 0;                   // retry_wait only
-  std::optional<AttemptRecord> attempt;  // absent when nothing was sent (e.g. skipped)
-  std::string reason;                    // becomes last_reason
-  int http_status = 0;                   // becomes last_http_status (with an attempt)
-  std::string provider_message_id;       // kept when empty
+  std::optional<AttemptRecord> attempt;             // absent when nothing was sent (e.g. skipped)
+  std::string reason;                               // becomes last_reason
+  int http_status = 0;                              // becomes last_http_status (with an attempt)
+  std::string provider_message_id;                  // kept when empty
   // The provider says the token is dead: retire the registration (active=0, inactive_reason
   // 'provider_rejected', inactive_detail = retire_detail) unless it was updated at or after
   // `retire_unless_updated_since_ms` (APNs 410: the device re-registered after the token was
