@@ -1,0 +1,423 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "engine/call_expiry.h"
+#include "engine/planner.h"
+#include "engine/settle.h"
+#include "store/delivery_summary.h"
+
+namespace pushgate::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr char kReasonRegistrationInactive[] = "registration_inactive";
+inline constexpr char kReasonBadPayload[] = "bad_payload";
+
+// How often a failing claim or record is logged at most, and how soon a refused write (the
+// store's queue was full) is offered again.
+constexpr int64_t kErrorLogIntervalMs = 60'000;
+constexpr auto kResubmitDelay = std::chrono::milliseconds(20);
+
+int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+}  // namespace
+
+Engine::Engine(EngineOptions options, store::DeliveryStore* store,
+               std::unique_ptr<ProviderSet> providers, metrics::Registry* metrics)
+    : options_(std::move(options)),
+      policy_(RetryPolicy::FromConfig(options_.config)),
+      now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
+      store_(store),
+      providers_(std::move(providers)),
+      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {}
+
+Engine::~Engine() { Stop(); }
+
+absl::Status Engine::Start() {
+  auto answer = std::make_shared<std::promise<absl::StatusOr<int>>>();
+  std::future<absl::StatusOr<int>> released = answer->get_future();
+  absl::Status queued = store_->ReleaseLeasesOnStartup(
+      Now(), [answer](absl::StatusOr<int> r) { answer->set_value(std::move(r)); });
+  if (!queued.ok()) return queued;
+  absl::StatusOr<int> count = released.get();
+  if (!count.ok()) return count.status();
+  if (*count > 0) {
+    LogInfo("engine_leases_released", {{"notifications", std::to_string(*count)}});
+  }
+  running_.store(true);
+  thread_ = std::thread([this] { Loop(); });
+  LogInfo("engine_started", {{"max_in_flight", std::to_string(options_.config.max_in_flight)},
+                             {"claim_batch", std::to_string(options_.config.claim_batch)}});
+  return absl::OkStatus();
+}
+
+void Engine::Notify() {
+  // Coalesced: while a hint is pending nobody needs to take the lock again.
+  if (hint_.exchange(true, std::memory_order_acq_rel)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  wake_.notify_one();
+}
+
+void Engine::Stop() {
+  std::call_once(stop_once_, [this] {
+    running_.store(false);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    // What is still in flight after the grace period fails with "shutdown" here; its answers
+    // land in answers_ and are dropped: those deliveries stay leased and go out again after
+    // the restart.
+    if (providers_) providers_->Shutdown();
+    LogInfo("engine_stopped");
+  });
+}
+
+EngineStats Engine::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Engine::Loop() {
+  const auto poll = std::chrono::milliseconds(options_.config.poll_interval_ms);
+  const int max_in_flight = std::max(1, options_.config.max_in_flight);
+  Clock::time_point next_poll = Clock::now();  // look for work left by a previous run at once
+  std::optional<Clock::time_point> stop_deadline;
+  for (;;) {
+    std::vector<Answer> answers;
+    std::optional<ClaimResult> claimed;
+    bool stopping = false;
+    bool claim_outstanding = false;
+    int64_t retry_due_at_ms = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto can_claim = [&] {
+        return !stopping_ && !claim_outstanding_ && in_flight_ < max_in_flight;
+      };
+      const Clock::time_point now = Clock::now();
+      // Without room to claim, only an answer or the claim's result can change anything, and
+      // both wake us: no deadline then (beyond a periodic look while stopping).
+      Clock::time_point deadline = now + std::chrono::seconds(1);
+      if (can_claim()) {
+        deadline = next_poll;
+        if (retry_due_at_ms_ != 0) {
+          deadline = std::min(deadline, now + std::chrono::milliseconds(retry_due_at_ms_ - Now()));
+        }
+      }
+      if (!outcomes_.empty()) deadline = std::min(deadline, now + kResubmitDelay);
+      if (stopping_) deadline = std::min(deadline, now + std::chrono::milliseconds(50));
+      wake_.wait_until(lock, deadline, [&] {
+        return stopping_ || !answers_.empty() || claimed_.has_value() ||
+               (hint_.load(std::memory_order_acquire) && can_claim());
+      });
+      answers.swap(answers_);
+      claimed.swap(claimed_);
+      stopping = stopping_;
+      claim_outstanding = claim_outstanding_;
+      retry_due_at_ms = retry_due_at_ms_;
+    }
+
+    for (Answer& a : answers) Settle(a);
+    if (claimed) {
+      if (claimed->ok()) {
+        last_claim_full_ = static_cast<int>((*claimed)->size()) >= last_claim_limit_;
+        if (!stopping) Dispatch(*std::move(*claimed));
+        // While stopping, a claim that was already running keeps its leases; the next start
+        // releases them.
+      } else {
+        last_claim_full_ = false;
+        if (Now() - last_claim_error_logged_ms_ >= kErrorLogIntervalMs) {
+          last_claim_error_logged_ms_ = Now();
+          LogWarn("engine_claim_failed", {{"error", claimed->status().message()}});
+        }
+      }
+    }
+    FlushOutcomes();
+    metrics_.InFlight(in_flight_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.in_flight = in_flight_;
+    }
+
+    if (stopping) {
+      const Clock::time_point now = Clock::now();
+      if (!stop_deadline) stop_deadline = now + absl::ToChronoMilliseconds(options_.stop_grace);
+      if ((in_flight_ == 0 && outcomes_.empty()) || now >= *stop_deadline) break;
+      continue;
+    }
+
+    const Clock::time_point now = Clock::now();
+    const bool retry_due = retry_due_at_ms != 0 && retry_due_at_ms <= Now();
+    if (!claim_outstanding && in_flight_ < max_in_flight &&
+        (last_claim_full_ || retry_due || now >= next_poll ||
+         hint_.exchange(false, std::memory_order_acq_rel))) {
+      if (retry_due) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (retry_due_at_ms_ <= Now()) retry_due_at_ms_ = 0;
+      }
+      SubmitClaim(std::min(options_.config.claim_batch, max_in_flight - in_flight_));
+      next_poll = now + poll;
+    }
+  }
+
+  // Last outcomes in, and every store job we started answered, before the store may go.
+  for (int tries = 0; !outcomes_.empty() && tries < 100; ++tries) {
+    FlushOutcomes();
+    if (!outcomes_.empty()) std::this_thread::sleep_for(kResubmitDelay);
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  wake_.wait(lock, [&] { return record_jobs_outstanding_ == 0 && !claim_outstanding_; });
+}
+
+void Engine::SubmitClaim(int limit) {
+  store::ClaimRequest request;
+  request.now_ms = Now();
+  request.lease_ms = static_cast<int64_t>(options_.config.lease_seconds) * 1000;
+  request.limit = std::max(1, limit);
+  PlanOptions plan;
+  plan.call_expiry_seconds = options_.config.call_expiry_seconds;
+  // Runs on the store's writer thread; ChannelsOf only reads what was built at start.
+  ProviderSet* providers = providers_.get();
+  request.planner = [providers, plan](const store::NotificationRecord& n,
+                                      const std::vector<store::Registration>& active,
+                                      int64_t now_ms) {
+    return PlanDeliveries(n, active, providers->ChannelsOf(n.app_id), plan, now_ms);
+  };
+  last_claim_limit_ = request.limit;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    claim_outstanding_ = true;
+    ++stats_.claims;
+  }
+  absl::Status queued = store_->ClaimDue(std::move(request), [this](ClaimResult result) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (result.ok()) stats_.claimed_notifications += result->size();
+    claimed_ = std::move(result);
+    claim_outstanding_ = false;
+    wake_.notify_one();
+  });
+  if (!queued.ok()) {
+    // The store's queue is full (the webhook is busy) or it shut down: try at the next poll.
+    std::lock_guard<std::mutex> lock(mu_);
+    claim_outstanding_ = false;
+    last_claim_full_ = false;
+  }
+}
+
+void Engine::Dispatch(std::vector<store::ClaimedNotification> claimed) {
+  for (store::ClaimedNotification& n : claimed) DispatchOne(n);
+}
+
+void Engine::DispatchOne(store::ClaimedNotification& n) {
+  if (n.to_send.empty()) return;
+  const store::NotificationRecord& record = n.notification;
+  std::shared_ptr<providers::NotificationContent> content;
+  {
+    absl::StatusOr<providers::NotificationContent> parsed =
+        providers::ParseStoredPayload(n.payload);
+    if (!parsed.ok()) {
+      // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
+      for (const store::ClaimedDelivery& d : n.to_send) {
+        SettleLocally(n, d, store::DeliveryState::kFailed, kReasonBadPayload);
+      }
+      return;
+    }
+    content = std::make_shared<providers::NotificationContent>(*std::move(parsed));
+  }
+  content->notification_id = record.id;
+  content->received_at_ms = record.received_at_ms;
+  const bool ringing = IsRingingCall(record.type, record.call_action);
+
+  for (const store::ClaimedDelivery& d : n.to_send) {
+    const int64_t id = d.delivery.id;
+    // Still with a provider from an earlier claim whose lease ran out: its answer will settle
+    // it; sending again would only duplicate the push.
+    if (sending_.contains(id)) continue;
+    const int64_t now = Now();
+    if (ringing && CallExpired(record.type, record.call_action, record.received_at_ms,
+                               options_.config.call_expiry_seconds, now)) {
+      SettleLocally(n, d, store::DeliveryState::kSkipped, store::kReasonExpired);
+      continue;
+    }
+    if (!d.registration.active) {
+      SettleLocally(n, d, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
+      continue;
+    }
+    providers::Provider* provider = providers_->Find(record.app_id, d.delivery.channel);
+    if (provider == nullptr) {
+      SettleLocally(n, d, store::DeliveryState::kSkipped, kReasonNoProvider);
+      continue;
+    }
+    Send send;
+    send.delivery_id = id;
+    send.notification_id = record.id;
+    send.registration_id = d.registration.id;
+    send.channel = d.delivery.channel;
+    send.app_id = record.app_id;
+    send.attempt_number = d.delivery.attempt_count + 1;
+    send.started_at_ms = now;
+    send.received_at_ms = record.received_at_ms;
+    send.ringing_call = ringing;
+    send.content = content;
+
+    providers::SendRequest request;
+    request.app_id = record.app_id;
+    request.content = content.get();
+    request.registration = d.registration;
+    // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
+    request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
+
+    ++in_flight_;
+    sending_.insert(id);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.sent;
+    }
+    provider->Send(request, [this, send = std::move(send)](providers::SendResult result) {
+      Answer answer{send, std::move(result), Now()};
+      std::lock_guard<std::mutex> lock(mu_);
+      const bool was_empty = answers_.empty();
+      answers_.push_back(std::move(answer));
+      ++stats_.answered;
+      // The dispatcher takes the whole queue when it wakes; one wake-up per batch is enough.
+      if (was_empty) wake_.notify_one();
+    });
+  }
+}
+
+void Engine::SettleLocally(const store::ClaimedNotification& n, const store::ClaimedDelivery& d,
+                           store::DeliveryState state, const std::string& reason) {
+  store::DeliveryOutcome o;
+  o.delivery_id = d.delivery.id;
+  o.notification_id = n.notification.id;
+  o.state = state;
+  o.reason = reason;
+  outcomes_.push_back(std::move(o));
+}
+
+void Engine::Settle(Answer& a) {
+  const Send& s = a.send;
+  --in_flight_;
+  sending_.erase(s.delivery_id);
+  metrics_.Answered(s.channel, a.result.outcome);
+
+  SettleInput in;
+  in.result = a.result;
+  in.channel = s.channel;
+  in.attempt_number = s.attempt_number;
+  in.started_at_ms = s.started_at_ms;
+  in.now_ms = a.ended_at_ms;
+  in.received_at_ms = s.received_at_ms;
+  in.ringing_call = s.ringing_call;
+  in.call_expiry_seconds = options_.config.call_expiry_seconds;
+  in.random01 = absl::Uniform<double>(random_, 0.0, 1.0);
+  const SettleDecision d = engine::Settle(policy_, in);
+
+  if (d.config_error) {
+    metrics_.ConfigError(s.app_id, s.channel);
+    WarnConfigError(s, a.result.reason);
+  }
+  if (d.state == store::DeliveryState::kDelivered) {
+    metrics_.Delivered(s.channel, static_cast<double>(a.ended_at_ms - s.received_at_ms) / 1000.0);
+  }
+
+  store::DeliveryOutcome o;
+  o.delivery_id = s.delivery_id;
+  o.notification_id = s.notification_id;
+  o.state = d.state;
+  o.next_attempt_at_ms = d.next_attempt_at_ms;
+  store::AttemptRecord attempt;
+  attempt.number = s.attempt_number;
+  attempt.started_at_ms = s.started_at_ms;
+  attempt.ended_at_ms = a.ended_at_ms;
+  attempt.http_status = a.result.http_status;
+  attempt.reason = a.result.reason;
+  attempt.provider_message_id = a.result.provider_message_id;
+  o.attempt = std::move(attempt);
+  o.reason = d.reason;
+  o.http_status = a.result.http_status;
+  o.provider_message_id = std::move(a.result.provider_message_id);
+  o.retire_registration = d.retire_registration;
+  o.registration_id = s.registration_id;
+  o.retire_detail = d.retire_detail;
+  o.retire_unless_updated_since_ms = d.retire_unless_updated_since_ms;
+  outcomes_.push_back(std::move(o));
+}
+
+void Engine::FlushOutcomes() {
+  if (outcomes_.empty()) return;
+  const size_t count = outcomes_.size();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++record_jobs_outstanding_;
+  }
+  // A copy goes to the store: when its queue is full the job is refused (and dropped), and
+  // these outcomes are offered again shortly.
+  absl::Status queued = store_->RecordOutcomes(
+      outcomes_, Now(), [this, count](absl::StatusOr<store::RecordResult> r) {
+        if (!r.ok()) {
+          // The deliveries stay 'sending' under their lease: sent again once it runs out.
+          LogError("engine_record_failed",
+                   {{"outcomes", std::to_string(count)}, {"error", r.status().message()}});
+        } else if (r->retired_registrations > 0) {
+          LogInfo("engine_registrations_retired",
+                  {{"count", std::to_string(r->retired_registrations)}});
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        --record_jobs_outstanding_;
+        if (r.ok()) {
+          stats_.recorded += static_cast<uint64_t>(r->settled);
+          if (r->earliest_retry_at_ms != 0 &&
+              (retry_due_at_ms_ == 0 || r->earliest_retry_at_ms < retry_due_at_ms_)) {
+            retry_due_at_ms_ = r->earliest_retry_at_ms;
+          }
+        } else {
+          stats_.record_failures += count;
+        }
+        wake_.notify_one();
+      });
+  if (queued.ok()) {
+    outcomes_.clear();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  --record_jobs_outstanding_;
+}
+
+void Engine::WarnConfigError(const Send& send, const std::string& reason) {
+  // One line per app, channel and reason per minute: enough to alert, not a flood.
+  const std::string key =
+      absl::StrCat(send.app_id, "/", store::ChannelName(send.channel), "/", reason);
+  const int64_t now = Now();
+  auto [it, inserted] = config_error_logged_at_.try_emplace(key, now);
+  if (!inserted) {
+    if (now - it->second < kErrorLogIntervalMs) return;
+    it->second = now;
+  }
+  LogWarn(
+      "provider_config_error",
+      {{"app", send.app_id}, {"channel", store::ChannelName(send.channel)}, {"reason", reason}});
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
+                                                    store::DeliveryStore* store,
+                                                    metrics::Registry* metrics) {
+  absl::StatusOr<std::unique_ptr<ProviderSet>> providers = BuildProviderSet(config);
+  if (!providers.ok()) return providers.status();
+  EngineOptions options;
+  options.config = config.engine;
+  auto engine = std::make_unique<Engine>(std::move(options), store, *std::move(providers), metrics);
+  if (absl::Status s = engine->Start(); !s.ok()) return s;
+  return engine;
+}
+
+}  // namespace pushgate::engine

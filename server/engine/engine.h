@@ -1,0 +1,173 @@
+// The delivery engine: takes due notifications from the store, sends each delivery through its
+// channel's provider, and records what came back (DESIGN.md "The path of one notification",
+// steps 4–6).
+//
+// Threads. One dispatcher thread does everything but the I/O: it claims a batch (a store write
+// job; the planning happens inside it), parses each payload once, hands every due delivery to
+// its provider, and turns answers into outcomes. Answers arrive on the HTTP/2 client's thread
+// (or inline, for local verdicts and the log channel); the callback only appends to a queue and
+// wakes the dispatcher, so that thread never waits on the store. Outcomes are written as one
+// store job per dispatcher turn; their commit is the delivery's durable record.
+//
+// Flow control. At most max_in_flight deliveries are with the providers: a claim asks for no
+// more notifications than there are free slots (a notification with several devices may
+// overshoot by its other deliveries). At most one claim is outstanding at a time.
+//
+// Wake-ups. A claim runs when Notify() says new work was stored (the webhook's commits, see
+// ingest_notifier.h), when the previous claim came back full, when a retry recorded by the
+// engine falls due, and otherwise every poll_interval_ms (retries scheduled by a previous
+// process, leases that ran out).
+//
+// Delivery guarantee: at least once. A delivery is 'sending' under its notification's lease
+// from the claim until its outcome commits; a crash in between leaves it leased, the next start
+// releases every lease (store::DeliveryStore::ReleaseLeasesOnStartup) and sends it again.
+#ifndef PUSHGATE_ENGINE_ENGINE_H_
+#define PUSHGATE_ENGINE_ENGINE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "config/config.h"
+#include "engine/engine_metrics.h"
+#include "engine/provider_set.h"
+#include "engine/retry_policy.h"
+#include "metrics/registry.h"
+#include "providers/notification_content.h"
+#include "providers/provider.h"
+#include "store/delivery_store.h"
+
+namespace pushgate::engine {
+
+struct EngineOptions {
+  config::EngineConfig config;
+  // Wall clock, ms since the epoch (received_at and every stored time use it). Empty: system.
+  std::function<int64_t()> now_ms;
+  // How long Stop() lets deliveries in flight finish before it gives up on them (they stay
+  // leased and are sent again after the restart).
+  absl::Duration stop_grace = absl::Seconds(5);
+};
+
+// Counters for tests and benchmarks (metrics carry the same for operators).
+struct EngineStats {
+  uint64_t claims = 0;
+  uint64_t claimed_notifications = 0;
+  uint64_t sent = 0;      // handed to a provider
+  uint64_t answered = 0;  // provider answers (or local verdicts) received
+  uint64_t recorded = 0;  // outcomes committed
+  uint64_t record_failures = 0;
+  int in_flight = 0;
+};
+
+class Engine {
+ public:
+  // `store` must outlive the engine; the engine owns `providers` and shuts them down in Stop().
+  Engine(EngineOptions options, store::DeliveryStore* store, std::unique_ptr<ProviderSet> providers,
+         metrics::Registry* metrics);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Releases the leases a previous process left (waiting for that write), then starts the
+  // dispatcher. Errors: what the store answered.
+  absl::Status Start();
+
+  // New work may be due: claim soon. Cheap and callable from any thread (the store's writer
+  // calls it after each ingest commit).
+  void Notify();
+
+  // Stops claiming, lets deliveries in flight finish for up to stop_grace, records their
+  // outcomes (waiting for the commit), shuts the providers down and returns. Call before the
+  // store shuts down. Idempotent.
+  void Stop();
+
+  bool running() const { return running_.load(std::memory_order_relaxed); }
+  EngineStats Stats() const;
+
+ private:
+  // One delivery handed to a provider.
+  struct Send {
+    int64_t delivery_id = 0;
+    int64_t notification_id = 0;
+    int64_t registration_id = 0;
+    store::Channel channel = store::Channel::kLog;
+    std::string app_id;
+    int attempt_number = 1;
+    int64_t started_at_ms = 0;
+    int64_t received_at_ms = 0;
+    bool ringing_call = false;
+    std::shared_ptr<const providers::NotificationContent> content;  // alive until answered
+  };
+  struct Answer {
+    Send send;
+    providers::SendResult result;
+    int64_t ended_at_ms = 0;
+  };
+  using ClaimResult = absl::StatusOr<std::vector<store::ClaimedNotification>>;
+
+  void Loop();
+  void SubmitClaim(int limit);
+  void Dispatch(std::vector<store::ClaimedNotification> claimed);
+  void DispatchOne(store::ClaimedNotification& n);
+  // A delivery decided without asking a provider (skipped, or failed locally).
+  void SettleLocally(const store::ClaimedNotification& n, const store::ClaimedDelivery& d,
+                     store::DeliveryState state, const std::string& reason);
+  void Settle(Answer& answer);
+  void FlushOutcomes();
+  void WarnConfigError(const Send& send, const std::string& reason);
+  int64_t Now() const { return now_ms_(); }
+
+  const EngineOptions options_;
+  const RetryPolicy policy_;
+  const std::function<int64_t()> now_ms_;
+  store::DeliveryStore* const store_;
+  std::unique_ptr<ProviderSet> providers_;
+  EngineMetrics metrics_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> hint_{false};
+  std::once_flag stop_once_;
+
+  // Shared with the callbacks (provider answers, store jobs).
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Answer> answers_;         // guarded by mu_
+  std::optional<ClaimResult> claimed_;  // guarded by mu_
+  bool claim_outstanding_ = false;      // guarded by mu_
+  int record_jobs_outstanding_ = 0;     // guarded by mu_
+  int64_t retry_due_at_ms_ = 0;         // guarded by mu_: earliest recorded retry, 0 none
+  bool stopping_ = false;               // guarded by mu_
+  EngineStats stats_;                   // guarded by mu_
+
+  // Dispatcher thread only.
+  int in_flight_ = 0;
+  absl::flat_hash_set<int64_t> sending_;          // delivery ids with a provider now
+  std::vector<store::DeliveryOutcome> outcomes_;  // settled, not yet handed to the store
+  bool last_claim_full_ = false;
+  int last_claim_limit_ = 1;
+  int64_t last_claim_error_logged_ms_ = 0;
+  absl::BitGen random_;
+  std::map<std::string, int64_t> config_error_logged_at_;  // "app/channel/reason" → ms
+};
+
+// The engine for `config`: providers from config.apps (BuildProviderSet), started.
+absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
+                                                    store::DeliveryStore* store,
+                                                    metrics::Registry* metrics);
+
+}  // namespace pushgate::engine
+
+#endif  // PUSHGATE_ENGINE_ENGINE_H_

@@ -1,0 +1,124 @@
+#include "engine/planner.h"
+
+#include <map>
+
+#include "engine/call_expiry.h"
+#include "providers/apns_request_builder.h"
+#include "providers/notification_content.h"
+#include "store/delivery_summary.h"
+
+namespace pushgate::engine {
+namespace {
+
+using store::Channel;
+using store::Platform;
+
+Channel NaturalChannel(Platform p) {
+  switch (p) {
+    case Platform::kApns:
+      return Channel::kApns;
+    case Platform::kApnsVoip:
+      return Channel::kApnsVoip;
+    case Platform::kFcm:
+      return Channel::kFcm;
+    case Platform::kWebPush:
+      return Channel::kWebPush;
+  }
+  return Channel::kLog;
+}
+
+// Whether this registration may receive this notification at all. For APNs the request
+// builder's routing decides (ApnsPushKindFor); the other platforms take everything.
+bool Receives(const providers::NotificationContent& content, Platform platform) {
+  if (platform == Platform::kApns || platform == Platform::kApnsVoip) {
+    return providers::ApnsPushKindFor(content, platform) != providers::ApnsPushKind::kNone;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Channel> AppChannels::ChannelFor(Platform platform) const {
+  bool provider = false;
+  switch (platform) {
+    case Platform::kApns:
+    case Platform::kApnsVoip:
+      provider = apns;
+      break;
+    case Platform::kFcm:
+      provider = fcm;
+      break;
+    case Platform::kWebPush:
+      provider = webpush;
+      break;
+  }
+  if (provider) return NaturalChannel(platform);
+  if (log_channel) return Channel::kLog;
+  return std::nullopt;
+}
+
+std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationRecord& notification,
+                                                   const std::vector<store::Registration>& active,
+                                                   const AppChannels& channels,
+                                                   const PlanOptions& options, int64_t now_ms) {
+  // The routing rule needs only the type and the call action.
+  providers::NotificationContent content;
+  content.type = notification.type;
+  content.call_action = notification.call_action;
+  const bool ringing = IsRingingCall(notification.type, notification.call_action);
+
+  // Ringing calls: sessions that have a VoIP registration we can send to ring there only.
+  std::map<std::string, bool> session_rings_on_voip;
+  if (ringing) {
+    for (const store::Registration& r : active) {
+      if (r.active && r.input.platform == Platform::kApnsVoip &&
+          channels.ChannelFor(Platform::kApnsVoip).has_value()) {
+        session_rings_on_voip[r.input.session_id] = true;
+      }
+    }
+  }
+  const bool expired =
+      CallExpired(notification.type, notification.call_action, notification.received_at_ms,
+                  options.call_expiry_seconds, now_ms);
+
+  std::vector<store::PlannedDelivery> planned;
+  for (const store::Registration& r : active) {
+    if (!r.active) continue;
+    const Platform platform = r.input.platform;
+    if (!Receives(content, platform)) continue;
+    if (ringing) {
+      const bool voip_session = session_rings_on_voip.count(r.input.session_id) > 0;
+      if (voip_session != (platform == Platform::kApnsVoip)) continue;
+    }
+    store::PlannedDelivery p;
+    p.registration_id = r.id;
+    p.target_hint = TargetHint(r);
+    const std::optional<Channel> channel = channels.ChannelFor(platform);
+    p.channel = channel.value_or(NaturalChannel(platform));
+    if (!channel) {
+      p.state = store::DeliveryState::kSkipped;
+      p.reason = kReasonNoProvider;
+    } else if (expired) {
+      p.state = store::DeliveryState::kSkipped;
+      p.reason = store::kReasonExpired;
+    } else {
+      p.state = store::DeliveryState::kSending;
+    }
+    planned.push_back(std::move(p));
+  }
+  return planned;
+}
+
+std::string TargetHint(const store::Registration& registration) {
+  const std::string& token = registration.input.token;
+  if (registration.input.platform == Platform::kWebPush) {
+    // The endpoint's origin names the push service; the path is the subscription's secret.
+    const size_t scheme = token.find("://");
+    const size_t path = token.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return path == std::string::npos ? token : token.substr(0, path);
+  }
+  if (token.size() <= 8) return token;
+  return token.substr(0, 8) + "\xE2\x80\xA6";  // "…"
+}
+
+}  // namespace pushgate::engine

@@ -1,0 +1,154 @@
+#include "engine/provider_set.h"
+
+#include <map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "providers/apns_provider.h"
+#include "providers/apns_token_cache.h"
+#include "providers/http2_client.h"
+#include "providers/jwt_es256.h"
+#include "providers/log_provider.h"
+
+namespace pushgate::engine {
+namespace {
+
+using store::Channel;
+
+// Stands in for a provider whose credentials failed to load.
+class UnusableProvider final : public providers::Provider {
+ public:
+  explicit UnusableProvider(std::string why) : why_(std::move(why)) {}
+  void Send(const providers::SendRequest&,
+            std::function<void(providers::SendResult)> done) override {
+    providers::SendResult r;
+    r.outcome = providers::Outcome::kConfigError;
+    r.reason = why_;
+    done(std::move(r));
+  }
+
+ private:
+  const std::string why_;
+};
+
+struct AppProviders {
+  AppChannels channels;
+  std::unique_ptr<providers::Provider> apns;
+  std::unique_ptr<providers::Provider> log;
+};
+
+class ConfiguredProviderSet final : public ProviderSet {
+ public:
+  providers::Provider* Find(const std::string& app_id, Channel channel) override {
+    auto it = apps_.find(app_id);
+    if (it == apps_.end()) return nullptr;
+    AppProviders& app = it->second;
+    switch (channel) {
+      case Channel::kApns:
+      case Channel::kApnsVoip:
+        return app.apns.get();
+      case Channel::kLog:
+        return app.log.get();
+      default:
+        return nullptr;
+    }
+  }
+
+  AppChannels ChannelsOf(const std::string& app_id) const override {
+    auto it = apps_.find(app_id);
+    return it == apps_.end() ? AppChannels{} : it->second.channels;
+  }
+
+  void Shutdown() override {
+    if (client_) client_->Shutdown();
+  }
+
+  absl::Status Build(const config::Config& config) {
+    for (const config::App& app : config.apps) {
+      AppProviders& out = apps_[app.app_id];
+      if (app.log_channel) {
+        out.channels.log_channel = true;
+        out.log = std::make_unique<providers::LogProvider>();
+      }
+      if (!app.apns) continue;
+      out.channels.apns = true;
+      if (!client_) {
+        providers::Http2ClientOptions options;
+        options.max_in_flight = static_cast<size_t>(std::max(1, config.engine.max_in_flight));
+        auto client = providers::StartHttp2Client(options);
+        if (!client.ok()) return client.status();
+        client_ = *std::move(client);
+      }
+      auto provider = MakeApns(config, *app.apns);
+      if (provider.ok()) {
+        out.apns = *std::move(provider);
+      } else {
+        const std::string why(provider.status().message());
+        LogError("apns_provider_unusable", {{"app", app.app_id}, {"why", why}});
+        out.apns = std::make_unique<UnusableProvider>(absl::StrCat("APNs credentials: ", why));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<std::unique_ptr<providers::Provider>> MakeApns(const config::Config& config,
+                                                                const config::ApnsConfig& apns) {
+    providers::ApnsProviderOptions o;
+    o.credentials.team_id = apns.team_id;
+    o.credentials.key_id = apns.key_id;
+    o.credentials.p8_key_pem = apns.p8_key.value;
+    o.credentials.cert_file = apns.cert_file;
+    o.credentials.cert_key_file = apns.cert_key_file;
+    o.credentials.bundle_id = apns.bundle_id;
+    if (!apns.production_url.empty()) o.endpoints.production_url = apns.production_url;
+    if (!apns.sandbox_url.empty()) o.endpoints.sandbox_url = apns.sandbox_url;
+    o.endpoints.tls.ca_file = apns.ca_file;
+    o.endpoints.tls.resolve = apns.resolve;
+    // A ringing call that APNs would deliver after we stop trying is as late as one we send
+    // late ourselves.
+    o.build.call_ttl = absl::Seconds(config.engine.call_expiry_seconds);
+    o.request_timeout = absl::Milliseconds(config.engine.request_timeout_ms);
+    if (!apns.p8_key.value.empty()) {
+      auto cache = SharedTokenCache(apns);
+      if (!cache.ok()) return cache.status();
+      o.token_cache = *std::move(cache);
+    }
+    auto provider = providers::ApnsProvider::Create(client_.get(), std::move(o));
+    if (!provider.ok()) return provider.status();
+    return std::unique_ptr<providers::Provider>(std::move(*provider));
+  }
+
+  // One JWT per key in the process, however many apps use it.
+  absl::StatusOr<std::shared_ptr<providers::ApnsTokenCache>> SharedTokenCache(
+      const config::ApnsConfig& apns) {
+    const std::string id = absl::StrCat(apns.team_id, "/", apns.key_id);
+    auto it = token_caches_.find(id);
+    if (it != token_caches_.end()) return it->second;
+    auto key = providers::LoadEcPrivateKeyPem(apns.p8_key.value);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(".p8 key: ", key.status().message()));
+    }
+    auto cache =
+        std::make_shared<providers::ApnsTokenCache>(apns.key_id, apns.team_id, *std::move(key));
+    token_caches_[id] = cache;
+    return cache;
+  }
+
+  std::unique_ptr<providers::Http2Client> client_;
+  std::map<std::string, std::shared_ptr<providers::ApnsTokenCache>> token_caches_;
+  // Declared after client_: providers go first, the client they point at after them.
+  absl::flat_hash_map<std::string, AppProviders> apps_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProviderSet>> BuildProviderSet(const config::Config& config) {
+  auto set = std::make_unique<ConfiguredProviderSet>();
+  if (absl::Status s = set->Build(config); !s.ok()) return s;
+  return std::unique_ptr<ProviderSet>(std::move(set));
+}
+
+}  // namespace pushgate::engine

@@ -1,0 +1,46 @@
+#include "providers/log_provider.h"
+
+#include <string>
+#include <utility>
+
+#include "common/log.h"
+
+namespace pushgate::providers {
+namespace {
+
+// Spelled out here rather than store::PlatformName: this library does not link the store.
+const char* PlatformLabel(store::Platform p) {
+  switch (p) {
+    case store::Platform::kApns:
+      return "apns";
+    case store::Platform::kApnsVoip:
+      return "apns_voip";
+    case store::Platform::kFcm:
+      return "fcm";
+    case store::Platform::kWebPush:
+      return "webpush";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+void LogProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
+  const std::string notification =
+      request.content ? std::to_string(request.content->notification_id) : "";
+  const std::string title_length =
+      request.content ? std::to_string(request.content->title.size()) : "0";
+  const std::string registration = std::to_string(request.registration.id);
+  LogInfo("push_logged", {{"app", request.app_id},
+                          {"notification", notification},
+                          {"registration", registration},
+                          {"channel", "log"},
+                          {"platform", PlatformLabel(request.registration.input.platform)},
+                          {"title_length", title_length}});
+  SendResult result;
+  result.outcome = Outcome::kDelivered;
+  result.provider_message_id = "log-" + request.attempt_id;
+  done(std::move(result));
+}
+
+}  // namespace pushgate::providers

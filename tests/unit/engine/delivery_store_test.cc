@@ -1,0 +1,426 @@
+// The delivery store on real SQLite files: claims and leases, planning, settling every kind of
+// outcome, the APNs 410 timestamp rule, the notification's summary, the start-up lease release
+// and the counters.
+#include <gtest/gtest.h>
+
+#include "engine/planner.h"
+#include "engine_test_util.h"
+#include "store/delivery_summary.h"
+
+namespace pushgate::engine::testing {
+namespace {
+
+using store::ClaimedNotification;
+using store::DeliveryOutcome;
+using store::DeliveryState;
+
+constexpr int64_t kT0 = 1'741'847'453'000;
+constexpr int64_t kLeaseMs = 60'000;
+
+class DeliveryStoreTest : public ::testing::Test {
+ protected:
+  DeliveryStoreTest() : stores_(dir_.path()) {}
+
+  std::vector<ClaimedNotification> Claim(int64_t now, int limit = 100) {
+    store::ClaimRequest request;
+    request.now_ms = now;
+    request.lease_ms = kLeaseMs;
+    request.limit = limit;
+    AppChannels channels = channels_;
+    request.planner = [channels](const store::NotificationRecord& n,
+                                 const std::vector<store::Registration>& active, int64_t now_ms) {
+      return PlanDeliveries(n, active, channels, PlanOptions{30}, now_ms);
+    };
+    auto r = Await<std::vector<ClaimedNotification>>(
+        [&](store::Callback<std::vector<ClaimedNotification>> done) {
+          return stores_.deliveries().ClaimDue(request, std::move(done));
+        });
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *std::move(r) : std::vector<ClaimedNotification>();
+  }
+
+  store::RecordResult Record(std::vector<DeliveryOutcome> outcomes, int64_t now) {
+    auto r = Await<store::RecordResult>([&](store::Callback<store::RecordResult> done) {
+      return stores_.deliveries().RecordOutcomes(outcomes, now, std::move(done));
+    });
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : store::RecordResult();
+  }
+
+  static DeliveryOutcome Outcome(const store::ClaimedDelivery& d, DeliveryState state,
+                                 int http_status, const std::string& reason, int64_t at) {
+    DeliveryOutcome o;
+    o.delivery_id = d.delivery.id;
+    o.notification_id = d.delivery.notification_id;
+    o.registration_id = d.registration.id;
+    o.state = state;
+    o.reason = state == DeliveryState::kDelivered ? "" : reason;
+    o.http_status = http_status;
+    store::AttemptRecord a;
+    a.number = d.delivery.attempt_count + 1;
+    a.started_at_ms = at - 20;
+    a.ended_at_ms = at;
+    a.http_status = http_status;
+    a.reason = reason;
+    a.provider_message_id = http_status == 200 ? "0f8fad5b-d9cb-469f-a165-70867728950e" : "";
+    o.provider_message_id = a.provider_message_id;
+    o.attempt = a;
+    return o;
+  }
+
+  std::string NotificationColumn(int64_t id, const std::string& column) {
+    return stores_.QueryText("SELECT " + column +
+                             " FROM notifications WHERE id = " + std::to_string(id));
+  }
+
+  std::optional<store::NotificationDetail> Detail(int64_t id, const std::string& app = kApp) {
+    auto r = stores_.deliveries().GetNotification(app, id);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : std::nullopt;
+  }
+
+  int64_t DeliveryCount(const std::string& state) {
+    return stores_.deliveries().DeliveryCounts()[state];
+  }
+  int64_t NotificationCount(const std::string& state) {
+    return stores_.sqlite().Stats().notifications_by_state[state];
+  }
+
+  TempDir dir_;
+  TestStores stores_;
+  AppChannels channels_ = ApnsChannels();
+
+ private:
+  static AppChannels ApnsChannels() {
+    AppChannels c;
+    c.apns = true;
+    return c;
+  }
+};
+
+TEST_F(DeliveryStoreTest, FirstClaimPlansLeasesAndHandsOutTheDueDeliveries) {
+  const int64_t alert = RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0 - 1000);
+  RegisterOrDie(stores_.sqlite(), Voip("alice", "iphone"), kT0 - 1000);
+  const int64_t fcm = RegisterOrDie(stores_.sqlite(), Fcm("alice", "pixel", "fcm-1"), kT0 - 1000);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 10);
+  ASSERT_EQ(claimed.size(), 1u);
+  const ClaimedNotification& c = claimed[0];
+  EXPECT_TRUE(c.first_claim);
+  EXPECT_EQ(c.notification.id, id);
+  EXPECT_EQ(c.notification.state, store::NotificationState::kDispatching);
+  EXPECT_EQ(c.payload, ChatPayload("alice"));
+  ASSERT_EQ(c.to_send.size(), 1u);  // chat: not the VoIP token; FCM has no provider here
+  EXPECT_EQ(c.to_send[0].registration.id, alert);
+  EXPECT_EQ(c.to_send[0].registration.input.token, kAlertToken);
+  EXPECT_EQ(c.to_send[0].delivery.channel, store::Channel::kApns);
+  EXPECT_EQ(c.to_send[0].delivery.state, DeliveryState::kSending);
+
+  EXPECT_EQ(NotificationColumn(id, "state"), "dispatching");
+  EXPECT_EQ(NotificationColumn(id, "lease_until"), std::to_string(kT0 + 10 + kLeaseMs));
+  // The plan is durable and visible at once, the skipped delivery with its reason.
+  auto detail = Detail(id);
+  ASSERT_TRUE(detail);
+  ASSERT_EQ(detail->deliveries.size(), 2u);
+  EXPECT_EQ(detail->deliveries[1].registration_id, fcm);
+  EXPECT_EQ(detail->deliveries[1].state, DeliveryState::kSkipped);
+  EXPECT_EQ(detail->deliveries[1].last_reason, kReasonNoProvider);
+  EXPECT_EQ(detail->deliveries[0].target_hint, "a0b1c2d3\xE2\x80\xA6");
+
+  EXPECT_EQ(DeliveryCount("sending"), 1);
+  EXPECT_EQ(DeliveryCount("skipped"), 1);
+  EXPECT_EQ(NotificationCount("queued"), 0);
+  EXPECT_EQ(NotificationCount("dispatching"), 1);
+}
+
+TEST_F(DeliveryStoreTest, LeasedNotificationIsClaimedAgainOnlyAfterItsLeaseRunsOut) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  ASSERT_EQ(Claim(kT0).size(), 1u);
+  EXPECT_TRUE(Claim(kT0 + 1).empty());
+  EXPECT_TRUE(Claim(kT0 + kLeaseMs).empty());
+  std::vector<ClaimedNotification> again = Claim(kT0 + kLeaseMs + 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_FALSE(again[0].first_claim);
+  ASSERT_EQ(again[0].to_send.size(), 1u);  // the same delivery, still 'sending'
+  EXPECT_EQ(again[0].to_send[0].delivery.attempt_count, 0);
+  EXPECT_EQ(stores_.QueryInt("SELECT count(*) FROM deliveries"), 1);
+  EXPECT_EQ(DeliveryCount("sending"), 1);
+}
+
+TEST_F(DeliveryStoreTest, ClaimTakesTheOldestFirstAndRespectsTheLimit) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t late = IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 500));
+  const int64_t early = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 100'000));  // not due yet
+  std::vector<ClaimedNotification> first = Claim(kT0 + 1000, /*limit=*/1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].notification.id, early);
+  std::vector<ClaimedNotification> second = Claim(kT0 + 1000);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].notification.id, late);
+}
+
+TEST_F(DeliveryStoreTest, RecipientWithoutRegistrationsIsDoneWithNoTargets) {
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("bob", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_TRUE(claimed[0].to_send.empty());
+  EXPECT_EQ(claimed[0].notification.state, store::NotificationState::kDone);
+  EXPECT_EQ(NotificationColumn(id, "state"), "done");
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "no_targets");
+  EXPECT_EQ(NotificationColumn(id, "lease_until"), "");
+  EXPECT_EQ(NotificationCount("done"), 1);
+  EXPECT_TRUE(Claim(kT0 + 10 * kLeaseMs).empty());
+}
+
+TEST_F(DeliveryStoreTest, OnlyAVoipTokenForAChatIsNoTargets) {
+  RegisterOrDie(stores_.sqlite(), Voip("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  Claim(kT0);
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "no_targets");
+}
+
+TEST_F(DeliveryStoreTest, ExpiredCallIsSkippedAndTheNotificationExpired) {
+  RegisterOrDie(stores_.sqlite(), Voip("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Call("alice", "initiated", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 31'000);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_TRUE(claimed[0].to_send.empty());
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "expired");
+  EXPECT_EQ(stores_.QueryText("SELECT state || '/' || last_reason FROM deliveries"),
+            "skipped/expired");
+}
+
+TEST_F(DeliveryStoreTest, DeliveredOutcomeIsLoggedAndFinishesTheNotification) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  ASSERT_EQ(claimed[0].to_send.size(), 1u);
+  const store::RecordResult r = Record(
+      {Outcome(claimed[0].to_send[0], DeliveryState::kDelivered, 200, "", kT0 + 40)}, kT0 + 41);
+  EXPECT_EQ(r.settled, 1);
+  EXPECT_EQ(r.finished_notifications, 1);
+  EXPECT_EQ(NotificationColumn(id, "state"), "done");
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "delivered");
+
+  auto detail = Detail(id);
+  ASSERT_TRUE(detail);
+  EXPECT_EQ(detail->notification.outcome, store::NotificationOutcome::kDelivered);
+  ASSERT_EQ(detail->deliveries.size(), 1u);
+  const store::DeliveryRecord& d = detail->deliveries[0];
+  EXPECT_EQ(d.state, DeliveryState::kDelivered);
+  EXPECT_EQ(d.attempt_count, 1);
+  EXPECT_EQ(d.last_http_status, 200);
+  EXPECT_EQ(d.provider_message_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+  ASSERT_EQ(d.attempts.size(), 1u);
+  EXPECT_EQ(d.attempts[0].number, 1);
+  EXPECT_EQ(d.attempts[0].started_at_ms, kT0 + 20);
+  EXPECT_EQ(d.attempts[0].ended_at_ms, kT0 + 40);
+  EXPECT_EQ(d.attempts[0].http_status, 200);
+  EXPECT_EQ(d.attempts[0].provider_message_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+
+  EXPECT_EQ(DeliveryCount("sending"), 0);
+  EXPECT_EQ(DeliveryCount("delivered"), 1);
+  EXPECT_EQ(NotificationCount("dispatching"), 0);
+  EXPECT_EQ(NotificationCount("done"), 1);
+}
+
+TEST_F(DeliveryStoreTest, RetryReleasesTheLeaseAndComesBackWhenDue) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  DeliveryOutcome retry =
+      Outcome(claimed[0].to_send[0], DeliveryState::kRetryWait, 503, "ServiceUnavailable", kT0);
+  retry.next_attempt_at_ms = kT0 + 5000;
+  const store::RecordResult r = Record({retry}, kT0 + 1);
+  EXPECT_EQ(r.earliest_retry_at_ms, kT0 + 5000);
+  EXPECT_EQ(NotificationColumn(id, "state"), "dispatching");
+  EXPECT_EQ(NotificationColumn(id, "lease_until"), "");
+  EXPECT_EQ(NotificationColumn(id, "next_attempt_at"), std::to_string(kT0 + 5000));
+  EXPECT_EQ(DeliveryCount("retry_wait"), 1);
+
+  EXPECT_TRUE(Claim(kT0 + 4999).empty());
+  std::vector<ClaimedNotification> again = Claim(kT0 + 5000);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].to_send.size(), 1u);
+  EXPECT_EQ(again[0].to_send[0].delivery.attempt_count, 1);
+  EXPECT_EQ(again[0].to_send[0].delivery.last_reason, "ServiceUnavailable");
+  EXPECT_EQ(DeliveryCount("retry_wait"), 0);
+  EXPECT_EQ(DeliveryCount("sending"), 1);
+
+  Record({Outcome(again[0].to_send[0], DeliveryState::kDelivered, 200, "", kT0 + 5050)},
+         kT0 + 5051);
+  auto detail = Detail(id);
+  ASSERT_EQ(detail->deliveries[0].attempts.size(), 2u);
+  EXPECT_EQ(detail->deliveries[0].attempts[0].reason, "ServiceUnavailable");
+  EXPECT_EQ(detail->deliveries[0].attempts[1].number, 2);
+  EXPECT_EQ(detail->deliveries[0].attempt_count, 2);
+  EXPECT_EQ(detail->deliveries[0].last_reason, "");
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "delivered");
+}
+
+TEST_F(DeliveryStoreTest, NotificationWaitsForAllDeliveriesAndSumsThemUp) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "ipad", std::string(64, 'b')), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  ASSERT_EQ(claimed[0].to_send.size(), 2u);
+  store::RecordResult r = Record(
+      {Outcome(claimed[0].to_send[0], DeliveryState::kDelivered, 200, "", kT0 + 30)}, kT0 + 31);
+  EXPECT_EQ(r.finished_notifications, 0);
+  EXPECT_EQ(NotificationColumn(id, "state"), "dispatching");
+  r = Record(
+      {Outcome(claimed[0].to_send[1], DeliveryState::kFailed, 413, "PayloadTooLarge", kT0 + 40)},
+      kT0 + 41);
+  EXPECT_EQ(r.finished_notifications, 1);
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "partially_delivered");
+}
+
+TEST_F(DeliveryStoreTest, StaleOutcomeIsIgnored) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  const DeliveryOutcome ok =
+      Outcome(claimed[0].to_send[0], DeliveryState::kDelivered, 200, "", kT0 + 30);
+  EXPECT_EQ(Record({ok}, kT0 + 31).settled, 1);
+  DeliveryOutcome late =
+      Outcome(claimed[0].to_send[0], DeliveryState::kRetryWait, 0, "timeout", kT0 + 40);
+  late.next_attempt_at_ms = kT0 + 1000;
+  EXPECT_EQ(Record({late}, kT0 + 41).settled, 0);
+  EXPECT_EQ(stores_.QueryText("SELECT state FROM deliveries"), "delivered");
+  EXPECT_EQ(DeliveryCount("delivered"), 1);
+  EXPECT_EQ(DeliveryCount("retry_wait"), 0);
+}
+
+TEST_F(DeliveryStoreTest, Apns410RetiresOnlyARegistrationOlderThanItsTimestamp) {
+  // alice's iPhone registered at T0; bob's re-registered at T0 + 20 s, after APNs saw its token
+  // die at T0 + 10 s (protocols.md §2.6): bob keeps his registration.
+  const int64_t alice = RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t bob =
+      RegisterOrDie(stores_.sqlite(), Apns("bob", "iphone", std::string(64, 'c')), kT0 + 20'000);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 30'000));
+  IngestOrDie(stores_.sqlite(), Chat("bob", kT0 + 30'000));
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 30'000);
+  ASSERT_EQ(claimed.size(), 2u);
+  std::vector<DeliveryOutcome> outcomes;
+  for (const ClaimedNotification& c : claimed) {
+    DeliveryOutcome o =
+        Outcome(c.to_send[0], DeliveryState::kFailed, 410, "Unregistered", kT0 + 30'050);
+    o.retire_registration = true;
+    o.retire_detail = "apns 410 Unregistered";
+    o.retire_unless_updated_since_ms = kT0 + 10'000;
+    outcomes.push_back(o);
+  }
+  const store::RecordResult r = Record(outcomes, kT0 + 30'100);
+  EXPECT_EQ(r.retired_registrations, 1);
+  const std::string where = " FROM registrations WHERE id = ";
+  EXPECT_EQ(stores_.QueryText("SELECT active || '/' || inactive_reason || '/' || inactive_detail" +
+                              where + std::to_string(alice)),
+            "0/provider_rejected/apns 410 Unregistered");
+  EXPECT_EQ(stores_.QueryInt("SELECT inactive_at" + where + std::to_string(alice)), kT0 + 30'100);
+  EXPECT_EQ(stores_.QueryInt("SELECT active" + where + std::to_string(bob)), 1);
+  const auto regs = stores_.sqlite().Stats().registrations_by_platform_state;
+  EXPECT_EQ(regs.at("apns/active"), 1);
+  EXPECT_EQ(regs.at("apns/inactive"), 1);
+  // Both notifications failed; the retired one is no longer a target.
+  EXPECT_EQ(NotificationCount("done"), 2);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 40'000));
+  std::vector<ClaimedNotification> next = Claim(kT0 + 40'000);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].notification.outcome, store::NotificationOutcome::kNoTargets);
+}
+
+TEST_F(DeliveryStoreTest, ExpiredCallSkippedAtSettleMarksTheNotificationExpired) {
+  RegisterOrDie(stores_.sqlite(), Voip("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Call("alice", "initiated", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  DeliveryOutcome o;
+  o.delivery_id = claimed[0].to_send[0].delivery.id;
+  o.notification_id = id;
+  o.state = DeliveryState::kSkipped;
+  o.reason = store::kReasonExpired;
+  Record({o}, kT0 + 40'000);
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "expired");
+  EXPECT_EQ(stores_.QueryInt("SELECT attempt_count FROM deliveries"), 0);
+  EXPECT_EQ(stores_.QueryText("SELECT attempts FROM deliveries"), "");
+}
+
+TEST_F(DeliveryStoreTest, StartupReleasesEveryLeaseOfADeadProcess) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 1));
+  ASSERT_EQ(Claim(kT0 + 10).size(), 2u);
+  // The process dies with both leased (its outcomes never written); a new one starts.
+  stores_.Close();
+  stores_.Open();
+  EXPECT_EQ(DeliveryCount("sending"), 2);  // counted afresh at open
+  EXPECT_TRUE(Claim(kT0 + 20).empty());    // still leased...
+  auto released = Await<int>([&](store::Callback<int> done) {
+    return stores_.deliveries().ReleaseLeasesOnStartup(kT0 + 20, std::move(done));
+  });
+  ASSERT_TRUE(released.ok());
+  EXPECT_EQ(*released, 2);
+  std::vector<ClaimedNotification> again = Claim(kT0 + 20);  // ...until released
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].to_send.size(), 1u);
+  EXPECT_EQ(stores_.QueryInt("SELECT count(*) FROM deliveries"), 2);  // not planned twice
+}
+
+TEST_F(DeliveryStoreTest, GetNotificationIsScopedToItsApp) {
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  auto mine = Detail(id);
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->notification.state, store::NotificationState::kQueued);
+  EXPECT_EQ(mine->notification.uid, "alice");
+  EXPECT_EQ(mine->notification.type, "chat");
+  EXPECT_EQ(mine->notification.received_at_ms, kT0);
+  EXPECT_TRUE(mine->deliveries.empty());
+  EXPECT_FALSE(Detail(id, "another-app"));
+  EXPECT_FALSE(Detail(id + 1000));
+}
+
+TEST_F(DeliveryStoreTest, CountersMatchTheTablesAfterMixedWork) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  RegisterOrDie(stores_.sqlite(), Fcm("alice", "pixel", "fcm-1"), kT0);
+  for (int i = 0; i < 5; ++i) IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + i));
+  IngestOrDie(stores_.sqlite(), Chat("nobody", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 10);
+  std::vector<DeliveryOutcome> outcomes;
+  int i = 0;
+  for (const ClaimedNotification& c : claimed) {
+    for (const store::ClaimedDelivery& d : c.to_send) {
+      DeliveryOutcome o = Outcome(d, i % 2 ? DeliveryState::kDelivered : DeliveryState::kRetryWait,
+                                  i % 2 ? 200 : 500, "InternalServerError", kT0 + 50);
+      o.next_attempt_at_ms = kT0 + 1000;
+      outcomes.push_back(o);
+      ++i;
+    }
+  }
+  Record(outcomes, kT0 + 60);
+  auto check = [&] {
+    for (const char* state :
+         {"pending", "sending", "delivered", "retry_wait", "failed", "skipped"}) {
+      EXPECT_EQ(DeliveryCount(state),
+                stores_.QueryInt(std::string("SELECT count(*) FROM deliveries WHERE state = '") +
+                                 state + "'"))
+          << state;
+    }
+    for (const char* state : {"queued", "dispatching", "done"}) {
+      EXPECT_EQ(NotificationCount(state),
+                stores_.QueryInt(std::string("SELECT count(*) FROM notifications WHERE state = '") +
+                                 state + "'"))
+          << state;
+    }
+  };
+  check();
+  Claim(kT0 + 2000);
+  check();
+  stores_.Close();
+  stores_.Open();
+  check();
+}
+
+}  // namespace
+}  // namespace pushgate::engine::testing
