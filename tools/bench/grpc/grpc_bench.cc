@@ -49,6 +49,9 @@ ABSL_FLAG(int, list_page_size, 100, "ListTokens page_size");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline per call");
 ABSL_FLAG(std::string, run_id, "", "prefix of this run's users and tokens (default: random)");
 ABSL_FLAG(int64_t, max_errors, 1000, "stop a phase after this many failed calls");
+ABSL_FLAG(int64_t, register_from, -1,
+          "index of the register phase's first registration (default: --preload, so every call "
+          "inserts; with an earlier run's --run_id, indexes it preloaded refresh existing rows)");
 
 namespace {
 
@@ -261,6 +264,23 @@ void Report(const PhaseResult& r) {
   std::fflush(stdout);
 }
 
+// The machine's load when the run starts: results on a busy 2-core box are not comparable.
+std::string LoadAverage() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  char buf[64] = {0};
+  const bool ok = std::fgets(buf, sizeof(buf), f) != nullptr;
+  std::fclose(f);
+  if (!ok) return "?";
+  std::string s(buf);
+  // "0.52 0.58 0.59 1/123 4567": the three averages only.
+  size_t end = 0;
+  for (int fields = 0; fields < 3 && end != std::string::npos; ++fields) {
+    end = s.find(' ', end + (fields > 0 ? 1 : 0));
+  }
+  return s.substr(0, end);
+}
+
 std::string FromEnv(const std::string& flag, const char* env, const char* fallback) {
   if (!flag.empty()) return flag;
   const char* v = std::getenv(env);
@@ -300,10 +320,10 @@ int main(int argc, char** argv) {
               absl::GetFlag(FLAGS_timeout));
   std::printf(
       "grpc_bench address=%s app=%s run=%s users=%lld preload=%lld concurrency=%d "
-      "channels=%d\n",
+      "channels=%d loadavg=%s\n",
       address.c_str(), absl::GetFlag(FLAGS_app).c_str(), run.c_str(), static_cast<long long>(users),
       static_cast<long long>(preload), absl::GetFlag(FLAGS_concurrency),
-      absl::GetFlag(FLAGS_channels));
+      absl::GetFlag(FLAGS_channels), LoadAverage().c_str());
   std::fflush(stdout);
 
   const int64_t max_errors = absl::GetFlag(FLAGS_max_errors);
@@ -325,7 +345,8 @@ int main(int argc, char** argv) {
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   if (duration > absl::ZeroDuration()) {
     // New registrations after the preloaded ones: every call inserts a row.
-    const uint64_t base = static_cast<uint64_t>(preload);
+    const int64_t from = absl::GetFlag(FLAGS_register_from);
+    const uint64_t base = static_cast<uint64_t>(from >= 0 ? from : preload);
     auto phase = std::make_shared<Phase>(
         "register", concurrency, UINT64_MAX, duration, max_errors,
         [&](uint64_t i, Phase::Done done) { bench.Register(base + i, std::move(done)); });
