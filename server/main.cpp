@@ -16,9 +16,12 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "config/demo_defaults.h"
+#include "engine/engine.h"
+#include "engine/ingest_notifier.h"
 #include "grpc/grpc_server.h"
 #include "http/http_server.h"
 #include "metrics/registry.h"
+#include "store/delivery_sqlite_store.h"
 #include "store/sqlite_store.h"
 #include "webhook/webhook_handler.h"
 
@@ -111,18 +114,49 @@ int Run() {
     return 1;
   }
 
+  absl::StatusOr<std::unique_ptr<store::SqliteDeliveryStore>> deliveries =
+      store::SqliteDeliveryStore::Open(store->get());
+  if (!deliveries.ok()) {
+    LogError("store_open_failed", {{"error", deliveries.status().message()}});
+    return 1;
+  }
+
+  grpc_api::GrpcServerOptions grpc_options;
+  grpc_options.deliveries = deliveries->get();
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
-      grpc_api::StartGrpcServer(config, store->get());
+      grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {
     LogError("grpc_start_failed", {{"error", grpc_server.status().message()}});
     return 1;
   }
 
   metrics::Registry metrics;
+  // The engine starts after the store (it releases a dead process's leases first) and before
+  // the webhook, so the first ingest can already wake it.
+  std::unique_ptr<engine::Engine> delivery_engine;
+  if (config.engine.enabled) {
+    absl::StatusOr<std::unique_ptr<engine::Engine>> started =
+        engine::StartEngine(config, deliveries->get(), &metrics);
+    if (!started.ok()) {
+      LogError("engine_start_failed", {{"error", started.status().message()}});
+      return 1;
+    }
+    delivery_engine = *std::move(started);
+  } else {
+    LogWarn("engine_disabled", {{"why", "engine.enabled is false: notifications are stored only"}});
+  }
+  // Ingest commits wake the engine instead of it finding new work at its next poll.
+  engine::Engine* wake = delivery_engine.get();
+  engine::IngestNotifyingStore ingest_store(store->get(), [wake] {
+    if (wake != nullptr) wake->Notify();
+  });
+
   webhook::WebhookDeps deps;
   deps.config = &config;
-  deps.store = store->get();
+  deps.store = &ingest_store;
   deps.metrics = &metrics;
+  // Readiness follows the engine; a node configured without one (ingest only) is ready as is.
+  if (wake != nullptr) deps.engine_running = [wake] { return wake->running(); };
   absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpServer(
       config.http, webhook::MakeHttpHandler(deps), webhook::MakeProtocolErrorHook(metrics));
   if (!http_server.ok()) {
@@ -144,9 +178,11 @@ int Run() {
   sigwait(&stop_signals, &signal_number);
   LogInfo("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
-  // Inbound first so no new work arrives, then the store drains what was accepted.
+  // Inbound first so no new work arrives, then the engine settles what is in flight (its
+  // outcomes are store writes), then the store drains what was accepted.
   (*http_server)->Stop();
   (*grpc_server)->Shutdown(absl::Seconds(5));
+  if (delivery_engine) delivery_engine->Stop();
   (*store)->Shutdown();
   LogInfo("stopped");
   return 0;

@@ -1,18 +1,20 @@
-// The Deliveries gRPC service. Its data arrives with the delivery engine; until then every
-// RPC still authenticates and authorises (so clients see the real auth behaviour now) and
-// then answers UNIMPLEMENTED.
+// The Deliveries gRPC service: GetNotification answers from the delivery store (the
+// notification, its deliveries and every attempt). The other RPCs still authenticate and
+// authorise (so clients see the real auth behaviour now) and then answer UNIMPLEMENTED.
 #ifndef PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
 #define PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
 
 #include "grpc/api_key_auth.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
+#include "store/delivery_store.h"
 
 namespace pushgate::grpc_api {
 
 class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService {
  public:
-  // `auth` must outlive the service.
-  explicit DeliveriesService(const ApiKeyAuthenticator* auth);
+  // Both must outlive the service. `deliveries` may be null (no delivery store wired):
+  // GetNotification then answers UNIMPLEMENTED too.
+  DeliveriesService(const ApiKeyAuthenticator* auth, store::DeliveryReader* deliveries);
 
   grpc::ServerUnaryReactor* GetNotification(grpc::CallbackServerContext* context,
                                             const pushgate::v1::GetNotificationRequest* request,
@@ -32,6 +34,7 @@ class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService
 
  private:
   const ApiKeyAuthenticator* auth_;
+  store::DeliveryReader* deliveries_;
 };
 
 }  // namespace pushgate::grpc_api

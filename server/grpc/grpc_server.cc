@@ -26,7 +26,7 @@ class GrpcServerImpl final : public GrpcServer {
       : auth_(config.apps),
         registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs(),
                   &replies_),
-        deliveries_(&auth_) {}
+        deliveries_(&auth_, options.deliveries) {}
 
   ~GrpcServerImpl() override { Shutdown(absl::ZeroDuration()); }
 

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "store/delivery_store.h"
 #include "store/store.h"
 
 namespace pushgate::grpc_api {
@@ -31,6 +32,9 @@ class GrpcServer {
 struct GrpcServerOptions {
   // Milliseconds since the Unix epoch stamped on writes; empty means the system clock.
   std::function<int64_t()> now_ms;
+  // What Deliveries.GetNotification reads; must outlive the server. Null: that RPC answers
+  // UNIMPLEMENTED like the rest of the Deliveries service.
+  store::DeliveryReader* deliveries = nullptr;
 };
 
 // Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses

@@ -1,0 +1,575 @@
+// The delivery engine through the real binary: webhook in, APNs out to the Node fake
+// (tests/fakes/apns), status through Deliveries.GetNotification. The app's config keeps Apple's
+// host names and points them at the fake with `resolve` and `ca_file`, exactly as production
+// overrides nothing but those; keys and certificates are generated per test with openssl.
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "harness.h"
+#include "nlohmann/json.hpp"
+#include "pushgate/v1/deliveries.grpc.pb.h"
+#include "pushgate_client.h"
+
+namespace pushgate::testing {
+namespace {
+
+using nlohmann::json;
+namespace v1 = pushgate::v1;
+
+constexpr char kKeyId[] = "KEYID12345";
+constexpr char kTeamId[] = "TEAMID6789";
+constexpr char kBundle[] = "com.example.chat";
+constexpr char kAlertToken[] = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
+constexpr char kVoipToken[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+constexpr char kGroupToken[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+bool HaveTool(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+bool RunQuietly(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// tests/fakes/apns/fake_apns.js on free ports, with its control API.
+class FakeApns {
+ public:
+  ~FakeApns() { Stop(); }
+
+  bool Start(const std::string& dir) {
+    int out[2];
+    if (::pipe(out) != 0) return false;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      const std::string cert = dir + "/tls.crt", key = dir + "/tls.key", pub = dir + "/pub.pem";
+      ::execlp("node", "node", PUSHGATE_FAKE_APNS_JS, "--cert", cert.c_str(), "--key", key.c_str(),
+               "--jwt-public-key", pub.c_str(), "--key-id", kKeyId, "--team-id", kTeamId,
+               "--bundle-id", kBundle, static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      char buf[256];
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    ::close(out[0]);
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex("apns_port=(\\d+) control_port=(\\d+)"))) {
+      return false;
+    }
+    apns_port = std::stoi(m[1]);
+    control_port = std::stoi(m[2]);
+    return true;
+  }
+
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  json Control(const std::string& method, const std::string& path, const std::string& body = "") {
+    HttpResult r = HttpRequest(method, "http://127.0.0.1:" + std::to_string(control_port) + path,
+                               body, {"Content-Type: application/json"});
+    EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  json Requests() { return Control("GET", "/control/requests"); }
+  void SetToken(const std::string& token, const json& rule) {
+    Control("POST", "/control/tokens/" + token, rule.dump());
+  }
+
+  int apns_port = 0;
+  int control_port = 0;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HaveTool("node") || !HaveTool("openssl")) {
+      // Locally a missing tool only skips; in CI it must not hide the whole suite.
+      if (std::getenv("CI") != nullptr) FAIL() << "node or openssl not available";
+      GTEST_SKIP() << "node or openssl not available";
+    }
+    const std::string d = dir_.path();
+    ASSERT_TRUE(RunQuietly(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d +
+        "/tls.key -out " + d + "/tls.crt -days 1 -subj /CN=fake-apns -addext " +
+        "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox.push.apple.com"));
+    // Shaped like Apple's AuthKey_<KeyID>.p8; the fake verifies JWTs with its public half.
+    ASSERT_TRUE(
+        RunQuietly("openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 -nocrypt "
+                   "-out " +
+                   d + "/AuthKey.p8"));
+    ASSERT_TRUE(RunQuietly("openssl pkey -in " + d + "/AuthKey.p8 -pubout -out " + d + "/pub.pem"));
+    ASSERT_TRUE(fake_.Start(d)) << "fake APNs did not start";
+  }
+
+  std::string DataDir() const { return dir_.path() + "/data"; }
+
+  // app123 sends to APNs (the fake); app456 has the demo log channel only.
+  std::string Config(const json& engine) const {
+    const std::string port = std::to_string(fake_.apns_port);
+    json config = {
+        {"data_dir", DataDir()},
+        {"http", {{"address", "127.0.0.1:0"}}},
+        {"grpc", {{"address", "127.0.0.1:0"}}},
+        {"engine", engine},
+        {"apps",
+         {{{"app_id", "app123"},
+           {"webhook",
+            {{"basic_auth",
+              {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
+           {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}},
+           {"apns",
+            {{"team_id", kTeamId},
+             {"key_id", kKeyId},
+             {"p8_key", {{"file", dir_.path() + "/AuthKey.p8"}}},
+             {"bundle_id", kBundle},
+             {"sandbox_url", "https://api.sandbox.push.apple.com:" + port},
+             {"production_url", "https://api.push.apple.com:" + port},
+             {"ca_file", dir_.path() + "/tls.crt"},
+             {"resolve",
+              {"api.sandbox.push.apple.com:" + port + ":127.0.0.1",
+               "api.push.apple.com:" + port + ":127.0.0.1"}}}}},
+          {{"app_id", "app456"},
+           {"webhook",
+            {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
+           {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
+           {"log_channel", true}}}}};
+    return config.dump(2);
+  }
+
+  static json FastRetries() {
+    return {{"initial_backoff_ms", 50},
+            {"max_backoff_seconds", 1},
+            {"max_attempts", 3},
+            {"poll_interval_ms", 50},
+            {"request_timeout_ms", 5000}};
+  }
+
+  void StartServer(const json& engine = FastRetries()) {
+    server_ = PushgateProcess::Start({Config(engine), DataDir()});
+    ASSERT_NE(server_, nullptr);
+    client_ = Client("test-api-key");
+    channel_ = grpc::CreateChannel(server_->grpc_address(), grpc::InsecureChannelCredentials());
+    deliveries_ = v1::Deliveries::NewStub(channel_);
+  }
+
+  std::unique_ptr<client::PushgateClient> Client(const std::string& key) const {
+    client::ClientOptions options;
+    options.address = server_->grpc_address();
+    options.api_key = key;
+    return client::PushgateClient::Connect(options);
+  }
+
+  void Register(const std::string& uid, const std::string& session, const std::string& token,
+                v1::Platform platform = v1::PLATFORM_APNS) {
+    v1::RegisterTokenRequest req;
+    req.set_app_id("app123");
+    req.set_uid(uid);
+    req.set_session_id(session);
+    req.set_platform(platform);
+    req.set_token(token);
+    req.mutable_apns()->set_topic(kBundle);
+    req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
+    auto r = client_->RegisterToken(req);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  // POSTs a body and returns the notification id the webhook answered.
+  std::string Post(const std::string& body, const std::string& user = "cometchat",
+                   const std::string& password = "secret-pass") {
+    HttpResult r = PostWebhook(*server_, body, user, password);
+    EXPECT_EQ(r.status, 200) << r.body;
+    json answer = json::parse(r.body, nullptr, false);
+    return answer.is_object() ? answer.value("id", "") : "";
+  }
+
+  grpc::Status Get(const std::string& app, const std::string& id, v1::Notification* out,
+                   const std::string& key = "test-api-key") {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + key);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::GetNotificationRequest req;
+    req.set_app_id(app);
+    req.set_id(id);
+    return deliveries_->GetNotification(&context, req, out);
+  }
+
+  v1::Notification WaitDone(const std::string& id, const std::string& app = "app123",
+                            const std::string& key = "test-api-key") {
+    v1::Notification n;
+    const bool done = WaitFor([&] {
+      n.Clear();
+      return Get(app, id, &n, key).ok() && n.state() == v1::NOTIFICATION_STATE_DONE;
+    });
+    EXPECT_TRUE(done) << "notification " << id << " not done: " << n.DebugString();
+    return n;
+  }
+
+  static std::string Header(const json& request, const std::string& name) {
+    const json& h = request["headers"];
+    return h.contains(name) && h[name].is_string() ? h[name].get<std::string>() : "";
+  }
+
+  std::vector<json> RequestsFor(const std::string& token) {
+    std::vector<json> out;
+    for (const json& r : fake_.Requests()) {
+      if (r.value("token", "") == token) out.push_back(r);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  FakeApns fake_;
+  std::unique_ptr<PushgateProcess> server_;
+  std::unique_ptr<client::PushgateClient> client_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Deliveries::Stub> deliveries_;
+};
+
+// A chat for `uid` whose body differs by `n`, so each is a new notification.
+std::string ChatNumber(const std::string& uid, int n) {
+  json doc = json::parse(ChatPayloadFor(uid));
+  doc["data"]["notificationDetails"]["body"] = "message " + std::to_string(n);
+  doc["data"]["notificationDetails"]["tag"] = std::to_string(1000 + n);
+  return doc.dump();
+}
+
+TEST_F(DeliveryTest, EachFixtureReachesApnsAsExpectedAndIsReportedDelivered) {
+  StartServer();
+  // An iPhone: alert token and PushKit token in one session; a group member's alert token.
+  Register("cometchat-uid-2", "iphone-session", kAlertToken);
+  Register("cometchat-uid-2", "iphone-session", kVoipToken, v1::PLATFORM_APNS_VOIP);
+  Register("g-messages-none", "phone", kGroupToken);
+
+  std::map<std::string, std::string> ids;
+  for (const char* name : {"chat", "call", "reaction", "group_action"}) {
+    ids[name] = Post(Fixture(name));
+  }
+  std::map<std::string, v1::Notification> done;
+  for (const auto& [name, id] : ids) done[name] = WaitDone(id);
+
+  const json requests = fake_.Requests();
+  ASSERT_EQ(requests.size(), 4u) << requests.dump(2);
+  std::map<std::string, json> by_apns_id;
+  for (const json& r : requests) {
+    EXPECT_EQ(r["status"], 200) << r.dump(2);
+    EXPECT_EQ(r["method"], "POST");
+    EXPECT_TRUE(r["jwt"]["valid"].get<bool>());
+    const std::string port = std::to_string(fake_.apns_port);
+    EXPECT_EQ(r["authority"], "api.sandbox.push.apple.com:" + port);  // sandbox registrations
+    EXPECT_EQ(Header(r, "apns-priority"), "10");
+    by_apns_id[Header(r, "apns-id")] = r;
+  }
+
+  auto request_of = [&](const std::string& name) -> json {
+    const v1::Notification& n = done[name];
+    EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED) << name << n.DebugString();
+    EXPECT_EQ(n.deliveries_size(), 1) << name;
+    if (n.deliveries_size() != 1) return json();
+    const v1::Delivery& d = n.deliveries(0);
+    EXPECT_EQ(d.state(), v1::DELIVERY_STATE_DELIVERED);
+    EXPECT_EQ(d.attempt_count(), 1);
+    EXPECT_EQ(d.last_http_status(), 200);
+    EXPECT_EQ(d.attempts_size(), 1);
+    // The status API shows the apns-id that APNs (the fake) answered with.
+    auto it = by_apns_id.find(d.provider_message_id());
+    EXPECT_NE(it, by_apns_id.end()) << name << ": " << d.provider_message_id();
+    return it == by_apns_id.end() ? json() : it->second;
+  };
+
+  const json chat = request_of("chat");
+  EXPECT_EQ(chat["path"], std::string("/3/device/") + kAlertToken);
+  EXPECT_EQ(Header(chat, "apns-push-type"), "alert");
+  EXPECT_EQ(Header(chat, "apns-topic"), kBundle);
+  EXPECT_EQ(Header(chat, "apns-collapse-id"), "123");
+  EXPECT_EQ(chat["body"]["aps"]["alert"]["title"], "Andrew Joseph");
+  EXPECT_EQ(chat["body"]["aps"]["alert"]["body"], "Hello!");
+  EXPECT_EQ(chat["body"]["aps"]["badge"], 5);
+  EXPECT_EQ(chat["body"]["aps"]["thread-id"], "cometchat-uid-1_user_cometchat-uid-2");
+  EXPECT_EQ(chat["body"]["sender"], "cometchat-uid-1");
+  EXPECT_TRUE(chat["customKeysPrimitive"].get<bool>());
+  EXPECT_EQ(done["chat"].type(), v1::NOTIFICATION_TYPE_CHAT);
+  EXPECT_EQ(done["chat"].deliveries(0).channel(), v1::CHANNEL_APNS);
+
+  // The ringing call goes over PushKit only (not as an alert as well).
+  const json call = request_of("call");
+  EXPECT_EQ(call["path"], std::string("/3/device/") + kVoipToken);
+  EXPECT_EQ(Header(call, "apns-push-type"), "voip");
+  EXPECT_EQ(Header(call, "apns-topic"), std::string(kBundle) + ".voip");
+  EXPECT_EQ(Header(call, "apns-collapse-id"), "");
+  EXPECT_FALSE(Header(call, "apns-expiration").empty());
+  EXPECT_EQ(call["body"]["callAction"], "initiated");
+  EXPECT_EQ(call["body"]["sessionId"], "v1.123.aik2");
+  EXPECT_EQ(done["call"].type(), v1::NOTIFICATION_TYPE_CALL);
+  EXPECT_EQ(done["call"].call_action(), "initiated");
+  EXPECT_EQ(done["call"].call_session_id(), "v1.123.aik2");
+  EXPECT_EQ(done["call"].deliveries(0).channel(), v1::CHANNEL_APNS_VOIP);
+
+  const json reaction = request_of("reaction");
+  EXPECT_EQ(reaction["path"], std::string("/3/device/") + kAlertToken);
+  EXPECT_EQ(Header(reaction, "apns-push-type"), "alert");
+  EXPECT_EQ(Header(reaction, "apns-collapse-id"), "58");
+
+  const json group = request_of("group_action");
+  EXPECT_EQ(group["path"], std::string("/3/device/") + kGroupToken);
+  EXPECT_EQ(Header(group, "apns-collapse-id"), "cometchat-guid-1");
+  EXPECT_EQ(group["body"]["aps"]["alert"]["title"], "Hiking group");
+  EXPECT_EQ(group["body"]["aps"]["thread-id"], "group_cometchat-guid-1");
+
+  // The rest of the status API's fields.
+  const v1::Notification& n = done["chat"];
+  EXPECT_EQ(n.id(), ids["chat"]);
+  EXPECT_EQ(n.app_id(), "app123");
+  EXPECT_EQ(n.uid(), "cometchat-uid-2");
+  EXPECT_EQ(n.tag(), "123");
+  EXPECT_EQ(n.sender(), "cometchat-uid-1");
+  EXPECT_GT(n.receive_time().seconds(), 0);
+  EXPECT_GE(n.update_time().seconds(), n.receive_time().seconds());
+  const v1::Delivery& d = n.deliveries(0);
+  EXPECT_FALSE(d.id().empty());
+  EXPECT_FALSE(d.registration_id().empty());
+  EXPECT_EQ(d.target_hint(), "a0b1c2d3\xE2\x80\xA6");
+  EXPECT_EQ(d.attempts(0).number(), 1);
+  EXPECT_EQ(d.attempts(0).http_status(), 200);
+  EXPECT_EQ(d.attempts(0).provider_message_id(), d.provider_message_id());
+  EXPECT_GT(d.attempts(0).end_time().seconds(), 0);
+}
+
+TEST_F(DeliveryTest, UnregisteredTokenIsRetiredUnlessReRegisteredAfterTheTimestamp) {
+  StartServer();
+  const std::string alice_token(64, 'a');
+  const std::string bob_token(64, 'b');
+  const int64_t before = NowMs();
+  Register("alice", "s1", alice_token);
+  Register("bob", "s1", bob_token);
+  // alice's token died after she registered it; bob registered again after APNs saw his
+  // token die (protocols.md §2.6), so his newer registration stays.
+  fake_.SetToken(alice_token,
+                 {{"status", 410}, {"reason", "Unregistered"}, {"timestamp", NowMs() + 60'000}});
+  fake_.SetToken(bob_token,
+                 {{"status", 410}, {"reason", "Unregistered"}, {"timestamp", before - 60'000}});
+  const v1::Notification alice = WaitDone(Post(ChatPayloadFor("alice")));
+  const v1::Notification bob = WaitDone(Post(ChatPayloadFor("bob")));
+  for (const v1::Notification* n : {&alice, &bob}) {
+    EXPECT_EQ(n->outcome(), v1::NOTIFICATION_OUTCOME_FAILED);
+    ASSERT_EQ(n->deliveries_size(), 1);
+    EXPECT_EQ(n->deliveries(0).state(), v1::DELIVERY_STATE_FAILED);
+    EXPECT_EQ(n->deliveries(0).last_http_status(), 410);
+    EXPECT_EQ(n->deliveries(0).last_reason(), "Unregistered");
+  }
+
+  auto list = [&](const std::string& uid) {
+    v1::ListTokensRequest req;
+    req.set_app_id("app123");
+    req.set_uid(uid);
+    auto r = client_->ListTokens(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r.ok() ? r->registrations_size() : 0, 1);
+    return r.ok() && r->registrations_size() == 1 ? r->registrations(0) : v1::Registration();
+  };
+  const v1::Registration a = list("alice");
+  EXPECT_EQ(a.state(), v1::REGISTRATION_STATE_INACTIVE);
+  EXPECT_EQ(a.inactive_reason(), v1::INACTIVE_REASON_PROVIDER_REJECTED);
+  EXPECT_EQ(a.inactive_detail(), "apns 410 Unregistered");
+  const v1::Registration b = list("bob");
+  EXPECT_EQ(b.state(), v1::REGISTRATION_STATE_ACTIVE);
+
+  // alice is no longer a target; bob still is (and is sent to).
+  EXPECT_EQ(WaitDone(Post(ChatNumber("alice", 2))).outcome(), v1::NOTIFICATION_OUTCOME_NO_TARGETS);
+  fake_.Control("DELETE", "/control/tokens/" + bob_token);
+  EXPECT_EQ(WaitDone(Post(ChatNumber("bob", 2))).outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED);
+  EXPECT_EQ(RequestsFor(alice_token).size(), 1u);
+}
+
+TEST_F(DeliveryTest, ServiceUnavailableIsRetriedAndThenDelivered) {
+  StartServer();
+  Register("alice", "s1", kAlertToken);
+  fake_.SetToken(kAlertToken, {{"status", 503}, {"times", 1}});
+  const v1::Notification n = WaitDone(Post(ChatPayloadFor("alice")));
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED);
+  ASSERT_EQ(n.deliveries_size(), 1);
+  const v1::Delivery& d = n.deliveries(0);
+  EXPECT_EQ(d.attempt_count(), 2);
+  ASSERT_EQ(d.attempts_size(), 2);
+  EXPECT_EQ(d.attempts(0).http_status(), 503);
+  EXPECT_EQ(d.attempts(0).reason(), "ServiceUnavailable");
+  EXPECT_EQ(d.attempts(1).http_status(), 200);
+  EXPECT_EQ(RequestsFor(kAlertToken).size(), 2u);
+}
+
+TEST_F(DeliveryTest, MaxAttemptsEndsInFailed) {
+  StartServer();
+  Register("alice", "s1", kAlertToken);
+  fake_.SetToken(kAlertToken, {{"status", 500}});
+  const v1::Notification n = WaitDone(Post(ChatPayloadFor("alice")));
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_FAILED);
+  ASSERT_EQ(n.deliveries_size(), 1);
+  EXPECT_EQ(n.deliveries(0).state(), v1::DELIVERY_STATE_FAILED);
+  EXPECT_EQ(n.deliveries(0).last_reason(), "max_attempts");
+  EXPECT_EQ(n.deliveries(0).attempt_count(), 3);
+  EXPECT_EQ(n.deliveries(0).attempts(2).reason(), "InternalServerError");
+  EXPECT_EQ(RequestsFor(kAlertToken).size(), 3u);
+}
+
+TEST_F(DeliveryTest, KillNineMidDeliveryThenRestartDeliversEveryAcknowledgedNotification) {
+  StartServer();
+  constexpr int kUsers = 8;
+  constexpr int kPerUser = 6;
+  for (int u = 0; u < kUsers; ++u) {
+    Register("user" + std::to_string(u), "s1", std::string(63, 'c') + std::to_string(u));
+  }
+  // Slow answers keep deliveries in flight when the process dies.
+  fake_.Control("POST", "/control/latency", R"({"ms":400})");
+  std::vector<std::string> ids;
+  for (int i = 0; i < kPerUser; ++i) {
+    for (int u = 0; u < kUsers; ++u) ids.push_back(Post(ChatNumber("user" + std::to_string(u), i)));
+  }
+  ASSERT_TRUE(WaitFor([&] { return fake_.Requests().size() >= 4; }));
+  server_->Kill9();
+  const int64_t killed_at = NowMs();
+  fake_.Control("POST", "/control/latency", R"({"ms":0})");
+
+  StartServer();
+  for (const std::string& id : ids) {
+    const v1::Notification n = WaitDone(id);
+    EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED) << id;
+  }
+  // Every notification reached APNs; an apns-id seen twice was in flight at the kill (the
+  // resend of an unrecorded attempt carries the same apns-id).
+  std::map<std::string, std::vector<int64_t>> received;
+  for (const json& r : fake_.Requests()) {
+    if (r["status"] == 200 || r["status"].is_null()) {
+      received[Header(r, "apns-id")].push_back(r["receivedAt"].get<int64_t>());
+    }
+  }
+  EXPECT_GE(received.size(), ids.size());
+  int resent = 0;
+  for (const auto& [apns_id, times] : received) {
+    if (times.size() > 1) {
+      ++resent;
+      EXPECT_LT(times.front(), killed_at) << apns_id << " sent twice but not in flight at the kill";
+    }
+  }
+  // Answers took 400 ms, so what the fake had received just before the kill was still in
+  // flight: the scenario did kill mid-delivery.
+  EXPECT_GE(resent, 1);
+  RecordProperty("resent_after_kill", resent);
+}
+
+TEST_F(DeliveryTest, ExpiredCallIsNeverDeliveredLate) {
+  json engine = FastRetries();
+  engine["call_expiry_seconds"] = 1;
+  engine["enabled"] = false;  // stored, not sent: as if the engine were stuck
+  StartServer(engine);
+  Register("cometchat-uid-2", "iphone", kAlertToken);
+  Register("cometchat-uid-2", "iphone", kVoipToken, v1::PLATFORM_APNS_VOIP);
+  const std::string id = Post(Fixture("call"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(server_->Terminate(), 0);
+
+  engine["enabled"] = true;
+  StartServer(engine);
+  const v1::Notification n = WaitDone(id);
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_EXPIRED);
+  ASSERT_EQ(n.deliveries_size(), 1);
+  EXPECT_EQ(n.deliveries(0).state(), v1::DELIVERY_STATE_SKIPPED);
+  EXPECT_EQ(n.deliveries(0).last_reason(), "expired");
+  EXPECT_EQ(n.deliveries(0).attempt_count(), 0);
+  EXPECT_TRUE(fake_.Requests().empty());
+}
+
+TEST_F(DeliveryTest, RecipientWithoutRegistrationsIsNoTargets) {
+  StartServer();
+  const v1::Notification n = WaitDone(Post(ChatPayloadFor("nobody-registered")));
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_NO_TARGETS);
+  EXPECT_EQ(n.deliveries_size(), 0);
+  EXPECT_TRUE(fake_.Requests().empty());
+}
+
+TEST_F(DeliveryTest, DemoLogChannelDelivers) {
+  StartServer();
+  auto other = Client("other-api-key");
+  v1::RegisterTokenRequest req;
+  req.set_app_id("app456");
+  req.set_uid("dana");
+  req.set_session_id("pixel");
+  req.set_platform(v1::PLATFORM_FCM);
+  req.set_token("fcm-registration-token-of-dana-0123456789");
+  req.mutable_fcm()->set_os(v1::DEVICE_OS_ANDROID);
+  ASSERT_TRUE(other->RegisterToken(req).ok());
+  const std::string id = Post(ChatPayloadFor("dana", "app456"), "other", "other-pass");
+  const v1::Notification n = WaitDone(id, "app456", "other-api-key");
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED);
+  ASSERT_EQ(n.deliveries_size(), 1);
+  EXPECT_EQ(n.deliveries(0).channel(), v1::CHANNEL_LOG);
+  EXPECT_EQ(n.deliveries(0).provider_message_id().rfind("log-", 0), 0u);
+  const std::string log = server_->Log();
+  EXPECT_NE(log.find("event=push_logged app=app456 notification=" + id), std::string::npos) << log;
+  // Never the token or the message text.
+  EXPECT_EQ(log.find("fcm-registration-token-of-dana"), std::string::npos);
+  EXPECT_EQ(log.find("Hello!"), std::string::npos);
+  EXPECT_TRUE(fake_.Requests().empty());
+}
+
+TEST_F(DeliveryTest, GetNotificationErrors) {
+  StartServer();
+  const std::string mine = Post(ChatPayloadFor("alice"));
+  const std::string theirs = Post(ChatPayloadFor("dana", "app456"), "other", "other-pass");
+  v1::Notification n;
+  EXPECT_EQ(Get("app123", "999999", &n).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Another app's notification is unknown in this one.
+  EXPECT_EQ(Get("app123", theirs, &n).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get("app456", mine, &n, "other-api-key").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get("app456", theirs, &n).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get("app123", mine, &n, "wrong-key").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Get("app123", "not-a-number", &n).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(Get("app123", mine, &n).ok());
+}
+
+}  // namespace
+}  // namespace pushgate::testing
