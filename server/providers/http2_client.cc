@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -59,9 +61,21 @@ class CurlHttp2Client final : public Http2Client {
         static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(options.connect_timeout)));
     settings_.max_idle_age_s = static_cast<long>(
         std::max<int64_t>(1, absl::ToInt64Seconds(options.idle_connection_timeout)));
+    idle_pool_timeout_ = absl::ToChronoMilliseconds(
+        std::max(options.idle_connection_timeout, absl::Milliseconds(100)));
+    housekeeping_interval_ = std::clamp<std::chrono::milliseconds>(
+        idle_pool_timeout_ / 2, std::chrono::milliseconds(100), std::chrono::seconds(60));
+    next_housekeeping_ = std::chrono::steady_clock::now() + housekeeping_interval_;
   }
 
-  ~CurlHttp2Client() override { Shutdown(); }
+  ~CurlHttp2Client() override {
+    if (std::this_thread::get_id() == thread_.get_id()) {
+      // From a callback the thread would go on running on the state being destroyed.
+      LogError("http2_client_destroyed_from_its_callback");
+      std::abort();
+    }
+    Shutdown();
+  }
 
   void Start() {
     thread_ = std::thread([this] { Run(); });
@@ -114,6 +128,7 @@ class CurlHttp2Client final : public Http2Client {
       // Start what the completions made room for before sleeping; libcurl's timer for the new
       // handles is due at once, so the poll below returns immediately.
       StartQueued();
+      Housekeeping();
       curl_multi_poll(multi_, nullptr, 0, kPollTimeoutMs, nullptr);
     }
     FailEverything();
@@ -218,6 +233,25 @@ class CurlHttp2Client final : public Http2Client {
     }
   }
 
+  // Drops pools unused for idle_connection_timeout (closing their connections: a departed
+  // app's pool would otherwise live forever) and trims the others' idle transfers.
+  void Housekeeping() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_housekeeping_) return;
+    next_housekeeping_ = now + housekeeping_interval_;
+    const auto cutoff = now - idle_pool_timeout_;
+    for (auto it = pools_.begin(); it != pools_.end();) {
+      Pool& pool = *it->second;
+      if (pool.IdleSince(cutoff)) {
+        LogInfo("http2_pool_closed", {{"pool", pool.name()}, {"reason", "idle"}});
+        it = pools_.erase(it);
+        continue;
+      }
+      pool.TrimIdleTransfers();
+      ++it;
+    }
+  }
+
   Pool* PoolFor(const Http2Request& request) {
     std::string key = Pool::KeyFor(request);
     auto it = pools_.find(key);
@@ -275,6 +309,9 @@ class CurlHttp2Client final : public Http2Client {
   std::vector<Job> taken_;
   std::deque<Job> queued_;  // FIFO of requests past max_in_flight
   size_t in_flight_ = 0;
+  std::chrono::milliseconds idle_pool_timeout_;
+  std::chrono::milliseconds housekeeping_interval_;
+  std::chrono::steady_clock::time_point next_housekeeping_;
   uint64_t loops_ = 0;
   uint64_t completed_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Pool>> pools_;

@@ -1,5 +1,7 @@
 #include "providers/http2_pool.h"
 
+#include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -56,16 +58,41 @@ Pool::~Pool() {
 }
 
 absl::StatusOr<Transfer*> Pool::Acquire() {
+  last_used_ = std::chrono::steady_clock::now();
+  Transfer* acquired;
   if (!idle_.empty()) {
-    Transfer* transfer = idle_.back();
+    acquired = idle_.back();
     idle_.pop_back();
-    return transfer;
+  } else {
+    absl::StatusOr<std::unique_ptr<Transfer>> created =
+        Transfer::Create(share_, this, tls_, resolve_, settings_);
+    if (!created.ok()) return created.status();
+    transfers_.push_back(*std::move(created));
+    acquired = transfers_.back().get();
   }
-  absl::StatusOr<std::unique_ptr<Transfer>> transfer =
-      Transfer::Create(share_, this, tls_, resolve_, settings_);
-  if (!transfer.ok()) return transfer.status();
-  transfers_.push_back(*std::move(transfer));
-  return transfers_.back().get();
+  peak_in_use_ = std::max(peak_in_use_, transfers_.size() - idle_.size());
+  return acquired;
+}
+
+void Pool::TrimIdleTransfers() {
+  const size_t in_use = transfers_.size() - idle_.size();
+  const size_t keep_total = std::max(peak_in_use_, kMinTransfers);
+  const size_t keep_idle = keep_total > in_use ? keep_total - in_use : 0;
+  peak_in_use_ = in_use;
+  if (idle_.size() <= keep_idle) return;
+  const size_t drop_count = idle_.size() - keep_idle;
+  std::unordered_set<const Transfer*> drop(idle_.begin(), idle_.begin() + drop_count);
+  idle_.erase(idle_.begin(), idle_.begin() + drop_count);
+  transfers_.erase(std::remove_if(transfers_.begin(), transfers_.end(),
+                                  [&drop](const std::unique_ptr<Transfer>& transfer) {
+                                    return drop.count(transfer.get()) > 0;
+                                  }),
+                   transfers_.end());
+}
+
+bool Pool::IdleSince(std::chrono::steady_clock::time_point cutoff) const {
+  return in_flight_ == 0 && held_.empty() && idle_.size() == transfers_.size() &&
+         last_used_ < cutoff;
 }
 
 void Pool::Release(Transfer* transfer) { idle_.push_back(transfer); }

@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -49,8 +50,17 @@ class Pool {
   // An idle transfer of this pool, or a new one.
   absl::StatusOr<Transfer*> Acquire();
   void Release(Transfer* transfer);
-  // Every transfer this pool ever made (shutdown walks the active ones).
+  // Every transfer this pool holds (shutdown walks the active ones).
   const std::vector<std::unique_ptr<Transfer>>& transfers() const { return transfers_; }
+
+  // Housekeeping, run periodically by the client. An idle easy handle keeps ~20 KB (libcurl's
+  // receive buffer included), so a pool keeps only as many as it had in use at its busiest
+  // since the previous call (at least kMinTransfers) and frees the rest, oldest first.
+  void TrimIdleTransfers();
+  // True when the pool has nothing held or in flight and started no request since `cutoff`;
+  // the client then drops it, which closes its connections.
+  bool IdleSince(std::chrono::steady_clock::time_point cutoff) const;
+  static constexpr size_t kMinTransfers = 4;
 
   // Warm-up gate. A new APNs connection allows one stream until a request succeeds and then
   // raises SETTINGS_MAX_CONCURRENT_STREAMS; sending more at once makes libcurl open extra
@@ -80,7 +90,9 @@ class Pool {
   CURLSH* share_;
   curl_slist* resolve_;
   std::vector<std::unique_ptr<Transfer>> transfers_;
-  std::vector<Transfer*> idle_;
+  std::vector<Transfer*> idle_;  // most recently released last
+  size_t peak_in_use_ = 0;       // since the last TrimIdleTransfers
+  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
   size_t in_flight_ = 0;
   bool warm_ = false;
   std::deque<Job> held_;

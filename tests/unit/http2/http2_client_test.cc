@@ -544,6 +544,29 @@ TEST_F(Http2ClientTest, RefusedStreamsAreRetriedForEveryRequestOfAReusedHandle) 
   EXPECT_EQ(Stats(*server)["refused"], 8);
 }
 
+TEST_F(Http2ClientTest, PoolUnusedForTheIdleTimeoutIsClosed) {
+  auto server = StartServer();
+  Http2ClientOptions options;
+  options.idle_connection_timeout = absl::Seconds(1);
+  auto client = StartClient(options);
+  ASSERT_TRUE(server && client);
+  EXPECT_EQ(SendAndWait(*client, Request(*server, "/ok")).status, 200);
+  EXPECT_EQ(Stats(*server)["openConnections"], 1);
+
+  // The pool is dropped within ~1.5 s of its last use, closing its connection.
+  nlohmann::json stats;
+  for (int i = 0; i < 60; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stats = Stats(*server);
+    if (stats["openConnections"] == 0) break;
+  }
+  EXPECT_EQ(stats["openConnections"], 0);
+
+  // The next request gets a new pool and connection.
+  EXPECT_EQ(SendAndWait(*client, Request(*server, "/ok")).status, 200);
+  EXPECT_EQ(Stats(*server)["connections"], 2);
+}
+
 TEST_F(Http2ClientTest, InvalidHeaderIsRejectedWithoutSending) {
   auto server = StartServer();
   auto client = StartClient();
