@@ -9,6 +9,7 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -22,6 +23,11 @@ uint64_t ThreadCpuMicros() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+// Only the writer thread stores; readers may see a slightly stale maximum.
+void RaiseMax(std::atomic<uint64_t>& max, uint64_t value) {
+  if (value > max.load(std::memory_order_relaxed)) max.store(value, std::memory_order_relaxed);
 }
 
 uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
@@ -104,6 +110,8 @@ WriterStats SqliteWriter::Stats() const {
   stats.commit_micros = commit_micros_.load(std::memory_order_relaxed);
   stats.callback_micros = callback_micros_.load(std::memory_order_relaxed);
   stats.cpu_micros = cpu_micros_.load(std::memory_order_relaxed);
+  stats.max_begin_micros = max_begin_micros_.load(std::memory_order_relaxed);
+  stats.max_commit_micros = max_commit_micros_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -145,7 +153,9 @@ void SqliteWriter::RunBatch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
   // batch here (after busy_timeout) rather than in the middle of it.
   const auto begin_started = std::chrono::steady_clock::now();
   const int begin = Begin();
-  begin_micros_.fetch_add(MicrosSince(begin_started), std::memory_order_relaxed);
+  const uint64_t begin_micros = MicrosSince(begin_started);
+  begin_micros_.fetch_add(begin_micros, std::memory_order_relaxed);
+  RaiseMax(max_begin_micros_, begin_micros);
   if (begin != SQLITE_OK) {
     batch_error = DatabaseUnavailable(begin);
   } else {
@@ -186,7 +196,9 @@ void SqliteWriter::RunBatch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
     if (batch_error.ok()) {
       const auto commit_started = std::chrono::steady_clock::now();
       const int commit = db_->tryExec("COMMIT");
-      commit_micros_.fetch_add(MicrosSince(commit_started), std::memory_order_relaxed);
+      const uint64_t commit_micros = MicrosSince(commit_started);
+      commit_micros_.fetch_add(commit_micros, std::memory_order_relaxed);
+      RaiseMax(max_commit_micros_, commit_micros);
       if (commit != SQLITE_OK) batch_error = DatabaseUnavailable(commit);
     }
     if (!batch_error.ok() && !sqlite3_get_autocommit(handle)) db_->tryExec("ROLLBACK");
@@ -209,7 +221,14 @@ int SqliteWriter::Begin() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_own_lock_wait_ms);
   while (true) {
-    const uint64_t epoch = options_.own_lock_epoch ? options_.own_lock_epoch() : 0;
+    uint64_t epoch = options_.own_lock_epoch ? options_.own_lock_epoch() : 0;
+    // Our checkpointer wants or holds the lock: stay out of its way without touching SQLite.
+    // Polling with BEGIN would take and drop a WAL read lock every time, which RESTART has to
+    // wait out, and the two would slow each other down.
+    while ((epoch & 1) != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      epoch = options_.own_lock_epoch();
+    }
     const int rc = db_->tryExec("BEGIN IMMEDIATE");
     if ((rc & 0xff) != SQLITE_BUSY || !options_.own_lock_epoch) return rc;
     const uint64_t now_epoch = options_.own_lock_epoch();

@@ -48,6 +48,8 @@ struct WriterStats {
   uint64_t commit_micros = 0;
   uint64_t callback_micros = 0;
   uint64_t cpu_micros = 0;  // CPU time of the writer thread (the rest of its busy time is I/O)
+  uint64_t max_begin_micros = 0;   // longest wait for the write lock
+  uint64_t max_commit_micros = 0;  // longest COMMIT
 };
 
 class SqliteWriter {
@@ -102,6 +104,8 @@ class SqliteWriter {
   std::atomic<uint64_t> commit_micros_{0};
   std::atomic<uint64_t> callback_micros_{0};
   std::atomic<uint64_t> cpu_micros_{0};
+  std::atomic<uint64_t> max_begin_micros_{0};
+  std::atomic<uint64_t> max_commit_micros_{0};
 
   // Writer-thread only: reused across batches to avoid re-allocating.
   std::vector<CounterChange> changes_;

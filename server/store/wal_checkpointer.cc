@@ -73,6 +73,7 @@ CheckpointCounts WalCheckpointer::Counts() const {
   counts.total_micros = total_micros_.load(std::memory_order_relaxed);
   counts.wal_frames = wal_frames_.load(std::memory_order_relaxed);
   counts.frames_written = frames_written_.load(std::memory_order_relaxed);
+  counts.max_locking_micros = max_locking_micros_.load(std::memory_order_relaxed);
   return counts;
 }
 
@@ -83,6 +84,12 @@ bool WalCheckpointer::Checkpoint(int mode, int* log_frames, int* checkpointed_fr
   const int rc =
       sqlite3_wal_checkpoint_v2(db_->getHandle(), nullptr, mode, log_frames, checkpointed_frames);
   if (takes_write_lock) lock_epoch_.fetch_add(1, std::memory_order_acq_rel);  // even again
+  const uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+  if (takes_write_lock && micros > max_locking_micros_.load(std::memory_order_relaxed)) {
+    max_locking_micros_.store(micros, std::memory_order_relaxed);
+  }
   total_micros_.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count(),
@@ -107,6 +114,24 @@ bool WalCheckpointer::Checkpoint(int mode, int* log_frames, int* checkpointed_fr
       break;
   }
   return true;
+}
+
+// RESTART holds the writer off while it copies what is not yet in the database file, so first
+// let PASSIVE rounds shrink that remainder: each copies what the writer appended during the
+// previous one, which shrinks quickly while copying outpaces appending. Then RESTART costs
+// about one small copy and an fsync.
+bool WalCheckpointer::RestartWhenCaughtUp(int* log, int* checkpointed) {
+  constexpr int kSmallRemainder = 256;  // frames (1 MiB): copied in a few milliseconds
+  constexpr int kMaxRounds = 8;
+  for (int round = 0; round < kMaxRounds && (*log - *checkpointed) > kSmallRemainder; ++round) {
+    if (!Checkpoint(SQLITE_CHECKPOINT_PASSIVE, log, checkpointed)) return false;
+  }
+  // Still far behind after all rounds: the writer outpaces the copy. Restart anyway once the
+  // WAL is twice the target, accepting a longer stall to keep the file bounded.
+  if ((*log - *checkpointed) > kSmallRemainder && *log < 2 * policy_.restart_frames) {
+    return false;
+  }
+  return Checkpoint(SQLITE_CHECKPOINT_RESTART, log, checkpointed);
 }
 
 void WalCheckpointer::Loop() {
@@ -137,11 +162,7 @@ void WalCheckpointer::Loop() {
     if (frames - backfilled >= policy_.passive_frames) {
       if (Checkpoint(SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed)) {
         backfilled = checkpointed;
-        // RESTART holds the writer off while it copies what the PASSIVE left, so it runs only
-        // when that is little — unless the WAL keeps outgrowing the checkpoints.
-        const bool little_left = log - checkpointed <= policy_.passive_frames / 4;
-        if (log >= policy_.restart_frames && (little_left || log >= 4 * policy_.restart_frames) &&
-            Checkpoint(SQLITE_CHECKPOINT_RESTART, &log, &checkpointed)) {
+        if (log >= policy_.restart_frames && RestartWhenCaughtUp(&log, &checkpointed)) {
           backfilled = log;  // everything is copied; the next commit starts a new WAL
         }
       }

@@ -215,14 +215,20 @@ void BenchIngest(const std::string& dir) {
       commits ? static_cast<double>(writer.jobs_committed - writer_before.jobs_committed) / commits
               : 0.0);
   std::vector<int64_t> latencies = latency_ns;
-  std::printf("  latency ms    p50 %.2f  p99 %.2f  max %.2f\n", Percentile(latencies, 0.50),
-              Percentile(latencies, 0.99), Percentile(latencies, 1.0));
+  std::printf("  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
+              Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99),
+              Percentile(latencies, 0.999), Percentile(latencies, 1.0));
   std::printf("  cpu           %.2f s process total, %.1f us per row\n", cpu, cpu / rows * 1e6);
   std::printf("  writer time   begin %.2f s, statements %.2f s, commit %.2f s, callbacks %.2f s\n",
               (writer.begin_micros - writer_before.begin_micros) / 1e6,
               (writer.run_micros - writer_before.run_micros) / 1e6,
               (writer.commit_micros - writer_before.commit_micros) / 1e6,
               (writer.callback_micros - writer_before.callback_micros) / 1e6);
+  std::printf(
+      "  writer stalls longest lock wait %.1f ms, longest commit %.1f ms, longest RESTART/TRUNCATE "
+      "%.1f ms\n",
+      writer.max_begin_micros / 1e3, writer.max_commit_micros / 1e3,
+      store->CheckpointStats().max_locking_micros / 1e3);
   std::printf("  writer cpu    %.1f us per row (%.0f%% of the run)\n",
               (writer.cpu_micros - writer_before.cpu_micros) / static_cast<double>(rows),
               (writer.cpu_micros - writer_before.cpu_micros) / 1e4 / seconds);
