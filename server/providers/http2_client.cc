@@ -61,8 +61,9 @@ class CurlHttp2Client final : public Http2Client {
         static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(options.connect_timeout)));
     settings_.max_idle_age_s = static_cast<long>(
         std::max<int64_t>(1, absl::ToInt64Seconds(options.idle_connection_timeout)));
-    idle_pool_timeout_ = absl::ToChronoMilliseconds(
-        std::max(options.idle_connection_timeout, absl::Milliseconds(100)));
+    // Capped so that `now - idle_pool_timeout_` cannot overflow for an infinite timeout.
+    idle_pool_timeout_ = absl::ToChronoMilliseconds(std::clamp(
+        options.idle_connection_timeout, absl::Milliseconds(100), absl::Hours(24 * 365)));
     housekeeping_interval_ = std::clamp<std::chrono::milliseconds>(
         idle_pool_timeout_ / 2, std::chrono::milliseconds(100), std::chrono::seconds(60));
     next_housekeeping_ = std::chrono::steady_clock::now() + housekeeping_interval_;
