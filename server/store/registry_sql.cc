@@ -107,7 +107,9 @@ void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
 
 std::string LabelsToJson(const std::map<std::string, std::string>& labels) {
   if (labels.empty()) return "";
-  return nlohmann::json(labels).dump();
+  // replace: invalid UTF-8 (which the API layer should already refuse) becomes U+FFFD instead
+  // of an exception that would fail the registration.
+  return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::map<std::string, std::string> LabelsFromJson(const std::string& text) {

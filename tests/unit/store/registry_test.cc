@@ -312,6 +312,14 @@ TEST_F(RegistryTest, ListIsNewestFirstPagedAndFiltered) {
   EXPECT_TRUE(List("carol").empty());
 }
 
+TEST_F(RegistryTest, LabelsWithInvalidUtf8AreStoredNotRefused) {
+  RegistrationInput in = MakeRegistration("alice", "s1", Platform::kFcm, "t");
+  in.device.labels = {{"name", std::string("bad\xff byte")}};
+  absl::StatusOr<RegisterResult> r = Register(*store_, in, 1);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->registration.input.device.labels.at("name"), "bad\xef\xbf\xbd byte");
+}
+
 TEST_F(RegistryTest, FailedRegistrationLeavesNothingBehind) {
   // apns_environment has a CHECK constraint: the insert fails after nothing else was written,
   // and the job's error is its own (INTERNAL), not a database outage.
