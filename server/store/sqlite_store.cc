@@ -213,9 +213,10 @@ void SqliteStore::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
-  writer_->Stop();  // drains the queue: every accepted job gets its answer
-  readers_->Close();
-  checkpointer_->Stop();  // last: truncates the WAL once the writer is gone
+  // Null only when Open failed half-way and is discarding the store.
+  if (writer_ != nullptr) writer_->Stop();  // drains the queue: every accepted job is answered
+  if (readers_ != nullptr) readers_->Close();
+  if (checkpointer_ != nullptr) checkpointer_->Stop();  // last: truncates the WAL
   LogInfo("store_closed");
 }
 

@@ -137,6 +137,20 @@ TEST_F(MigratorTest, StoreOpenRefusesNewerDatabase) {
       << store.status();
 }
 
+TEST_F(MigratorTest, StoreOpenFailsCleanlyOnABrokenSchema) {
+  // Claims to be current but has no tables: Open gets past the migrations and fails later,
+  // and must hand back an error rather than crash while discarding the half-built store.
+  config::Config config = testing::TestConfig(dir_.path());
+  std::filesystem::create_directories(config.data_dir);
+  {
+    SQLite::Database db(config.DatabasePath(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = " + std::to_string(NewestEmbedded()));
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal) << store.status();
+}
+
 TEST_F(MigratorTest, StoreOpenCreatesDataDirAndPrivateDatabaseFile) {
   config::Config config = testing::TestConfig(dir_.path());
   config.data_dir = dir_.path() + "/nested/data";
