@@ -11,7 +11,7 @@ PACKAGES=(
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev libssl-dev libnghttp2-dev libboost1.81-dev
   # tests, fakes and benchmarks
-  curl openssl sqlite3 nghttp2-client wrk
+  curl openssl sqlite3 nghttp2-client nghttp2-server wrk
   python3 python3-grpcio python3-protobuf python3-grpc-tools
   clang libclang-rt-14-dev
 )
