@@ -89,7 +89,8 @@ EngineStats Engine::Stats() const {
 
 void Engine::Loop() {
   const auto poll = std::chrono::milliseconds(options_.config.poll_interval_ms);
-  const int max_in_flight = std::max(1, options_.config.max_in_flight);
+  const int claim_batch = std::max(1, options_.config.claim_batch);
+  const auto ready_size = [this] { return static_cast<int>(ready_.size()); };
   Clock::time_point next_poll = Clock::now();  // look for work left by a previous run at once
   std::optional<Clock::time_point> stop_deadline;
   for (;;) {
@@ -101,7 +102,7 @@ void Engine::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       const auto can_claim = [&] {
-        return !stopping_ && !claim_outstanding_ && in_flight_ < max_in_flight;
+        return !stopping_ && !claim_outstanding_ && ready_size() < claim_batch;
       };
       const Clock::time_point now = Clock::now();
       // Without room to claim, only an answer or the claim's result can change anything, and
@@ -130,9 +131,9 @@ void Engine::Loop() {
     if (claimed) {
       if (claimed->ok()) {
         last_claim_full_ = static_cast<int>((*claimed)->size()) >= last_claim_limit_;
-        if (!stopping) Dispatch(*std::move(*claimed));
         // While stopping, a claim that was already running keeps its leases; the next start
         // releases them.
+        if (!stopping) Enqueue(*std::move(*claimed));
       } else {
         last_claim_full_ = false;
         if (Now() - last_claim_error_logged_ms_ >= kErrorLogIntervalMs) {
@@ -141,6 +142,7 @@ void Engine::Loop() {
         }
       }
     }
+    if (!stopping) Pump();
     FlushOutcomes();
     metrics_.InFlight(in_flight_);
     {
@@ -157,14 +159,14 @@ void Engine::Loop() {
 
     const Clock::time_point now = Clock::now();
     const bool retry_due = retry_due_at_ms != 0 && retry_due_at_ms <= Now();
-    if (!claim_outstanding && in_flight_ < max_in_flight &&
+    if (!claim_outstanding && ready_size() < claim_batch &&
         (last_claim_full_ || retry_due || now >= next_poll ||
          hint_.exchange(false, std::memory_order_acq_rel))) {
       if (retry_due) {
         std::lock_guard<std::mutex> lock(mu_);
         if (retry_due_at_ms_ <= Now()) retry_due_at_ms_ = 0;
       }
-      SubmitClaim(std::min(options_.config.claim_batch, max_in_flight - in_flight_));
+      SubmitClaim(claim_batch);
       next_poll = now + poll;
     }
   }
@@ -213,92 +215,105 @@ void Engine::SubmitClaim(int limit) {
   }
 }
 
-void Engine::Dispatch(std::vector<store::ClaimedNotification> claimed) {
-  for (store::ClaimedNotification& n : claimed) DispatchOne(n);
-}
-
-void Engine::DispatchOne(store::ClaimedNotification& n) {
-  if (n.to_send.empty()) return;
-  const store::NotificationRecord& record = n.notification;
-  std::shared_ptr<providers::NotificationContent> content;
-  {
+void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
+  for (store::ClaimedNotification& n : claimed) {
+    if (n.to_send.empty()) continue;
+    auto info = std::make_shared<Claimed>();
+    info->record = std::move(n.notification);
+    info->ringing_call = IsRingingCall(info->record.type, info->record.call_action);
     absl::StatusOr<providers::NotificationContent> parsed =
         providers::ParseStoredPayload(n.payload);
-    if (!parsed.ok()) {
-      // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
-      for (const store::ClaimedDelivery& d : n.to_send) {
-        SettleLocally(n, d, store::DeliveryState::kFailed, kReasonBadPayload);
+    if (parsed.ok()) {
+      parsed->notification_id = info->record.id;
+      parsed->received_at_ms = info->record.received_at_ms;
+      info->content = std::make_shared<const providers::NotificationContent>(*std::move(parsed));
+    }
+    for (store::ClaimedDelivery& d : n.to_send) {
+      // Still held from an earlier claim whose lease ran out: its answer will settle it;
+      // sending again would only duplicate the push.
+      if (!held_.insert(d.delivery.id).second) continue;
+      if (!info->content) {
+        // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
+        SettleLocally(d.delivery.id, info->record.id, store::DeliveryState::kFailed,
+                      kReasonBadPayload);
+        continue;
       }
-      return;
+      ready_.push_back(Ready{info, std::move(d)});
     }
-    content = std::make_shared<providers::NotificationContent>(*std::move(parsed));
-  }
-  content->notification_id = record.id;
-  content->received_at_ms = record.received_at_ms;
-  const bool ringing = IsRingingCall(record.type, record.call_action);
-
-  for (const store::ClaimedDelivery& d : n.to_send) {
-    const int64_t id = d.delivery.id;
-    // Still with a provider from an earlier claim whose lease ran out: its answer will settle
-    // it; sending again would only duplicate the push.
-    if (sending_.contains(id)) continue;
-    const int64_t now = Now();
-    if (ringing && CallExpired(record.type, record.call_action, record.received_at_ms,
-                               options_.config.call_expiry_seconds, now)) {
-      SettleLocally(n, d, store::DeliveryState::kSkipped, store::kReasonExpired);
-      continue;
-    }
-    if (!d.registration.active) {
-      SettleLocally(n, d, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
-      continue;
-    }
-    providers::Provider* provider = providers_->Find(record.app_id, d.delivery.channel);
-    if (provider == nullptr) {
-      SettleLocally(n, d, store::DeliveryState::kSkipped, kReasonNoProvider);
-      continue;
-    }
-    Send send;
-    send.delivery_id = id;
-    send.notification_id = record.id;
-    send.registration_id = d.registration.id;
-    send.channel = d.delivery.channel;
-    send.app_id = record.app_id;
-    send.attempt_number = d.delivery.attempt_count + 1;
-    send.started_at_ms = now;
-    send.received_at_ms = record.received_at_ms;
-    send.ringing_call = ringing;
-    send.content = content;
-
-    providers::SendRequest request;
-    request.app_id = record.app_id;
-    request.content = content.get();
-    request.registration = d.registration;
-    // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
-    request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
-
-    ++in_flight_;
-    sending_.insert(id);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.sent;
-    }
-    provider->Send(request, [this, send = std::move(send)](providers::SendResult result) {
-      Answer answer{send, std::move(result), Now()};
-      std::lock_guard<std::mutex> lock(mu_);
-      const bool was_empty = answers_.empty();
-      answers_.push_back(std::move(answer));
-      ++stats_.answered;
-      // The dispatcher takes the whole queue when it wakes; one wake-up per batch is enough.
-      if (was_empty) wake_.notify_one();
-    });
   }
 }
 
-void Engine::SettleLocally(const store::ClaimedNotification& n, const store::ClaimedDelivery& d,
-                           store::DeliveryState state, const std::string& reason) {
+void Engine::Pump() {
+  const int max_in_flight = std::max(1, options_.config.max_in_flight);
+  while (in_flight_ < max_in_flight && !ready_.empty()) {
+    Ready ready = std::move(ready_.front());
+    ready_.pop_front();
+    SendOne(ready);
+  }
+}
+
+void Engine::SendOne(Ready& ready) {
+  const Claimed& n = *ready.notification;
+  const store::ClaimedDelivery& d = ready.delivery;
+  const int64_t id = d.delivery.id;
+  const int64_t now = Now();
+  // Checked when it leaves, not when it was claimed: a call may stop ringing while its
+  // delivery waits for a slot.
+  if (n.ringing_call && CallExpired(n.record.type, n.record.call_action, n.record.received_at_ms,
+                                    options_.config.call_expiry_seconds, now)) {
+    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, store::kReasonExpired);
+    return;
+  }
+  if (!d.registration.active) {
+    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
+    return;
+  }
+  providers::Provider* provider = providers_->Find(n.record.app_id, d.delivery.channel);
+  if (provider == nullptr) {
+    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, kReasonNoProvider);
+    return;
+  }
+  Send send;
+  send.delivery_id = id;
+  send.notification_id = n.record.id;
+  send.registration_id = d.registration.id;
+  send.channel = d.delivery.channel;
+  send.app_id = n.record.app_id;
+  send.attempt_number = d.delivery.attempt_count + 1;
+  send.started_at_ms = now;
+  send.received_at_ms = n.record.received_at_ms;
+  send.ringing_call = n.ringing_call;
+  send.content = n.content;
+
+  providers::SendRequest request;
+  request.app_id = n.record.app_id;
+  request.content = n.content.get();
+  request.registration = d.registration;
+  // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
+  request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
+
+  ++in_flight_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.sent;
+  }
+  provider->Send(request, [this, send = std::move(send)](providers::SendResult result) {
+    Answer answer{send, std::move(result), Now()};
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool was_empty = answers_.empty();
+    answers_.push_back(std::move(answer));
+    ++stats_.answered;
+    // The dispatcher takes the whole queue when it wakes; one wake-up per batch is enough.
+    if (was_empty) wake_.notify_one();
+  });
+}
+
+void Engine::SettleLocally(int64_t delivery_id, int64_t notification_id, store::DeliveryState state,
+                           const std::string& reason) {
+  held_.erase(delivery_id);
   store::DeliveryOutcome o;
-  o.delivery_id = d.delivery.id;
-  o.notification_id = n.notification.id;
+  o.delivery_id = delivery_id;
+  o.notification_id = notification_id;
   o.state = state;
   o.reason = reason;
   outcomes_.push_back(std::move(o));
@@ -307,7 +322,7 @@ void Engine::SettleLocally(const store::ClaimedNotification& n, const store::Cla
 void Engine::Settle(Answer& a) {
   const Send& s = a.send;
   --in_flight_;
-  sending_.erase(s.delivery_id);
+  held_.erase(s.delivery_id);
   metrics_.Answered(s.channel, a.result.outcome);
 
   SettleInput in;

@@ -9,9 +9,11 @@
 // wakes the dispatcher, so that thread never waits on the store. Outcomes are written as one
 // store job per dispatcher turn; their commit is the delivery's durable record.
 //
-// Flow control. At most max_in_flight deliveries are with the providers: a claim asks for no
-// more notifications than there are free slots (a notification with several devices may
-// overshoot by its other deliveries). At most one claim is outstanding at a time.
+// Flow control. A claim takes up to claim_batch notifications into a local queue of ready
+// deliveries (leased, 'sending' in the store); they go to the providers as slots free up, at
+// most max_in_flight at once. The next claim is made while the queue still holds work, so the
+// claim's commit (an fsync) overlaps with sending instead of stalling it; the queue never
+// holds much more than one claim. At most one claim is outstanding at a time.
 //
 // Wake-ups. A claim runs when Notify() says new work was stored (the webhook's commits, see
 // ingest_notifier.h), when the previous claim came back full, when a retry recorded by the
@@ -27,6 +29,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -118,13 +121,27 @@ class Engine {
   };
   using ClaimResult = absl::StatusOr<std::vector<store::ClaimedNotification>>;
 
+  // A claimed notification as its deliveries need it while they wait and are sent.
+  struct Claimed {
+    store::NotificationRecord record;
+    std::shared_ptr<const providers::NotificationContent> content;
+    bool ringing_call = false;
+  };
+  struct Ready {
+    std::shared_ptr<const Claimed> notification;
+    store::ClaimedDelivery delivery;
+  };
+
   void Loop();
   void SubmitClaim(int limit);
-  void Dispatch(std::vector<store::ClaimedNotification> claimed);
-  void DispatchOne(store::ClaimedNotification& n);
+  // Claimed deliveries join the ready queue (payloads parsed once per notification).
+  void Enqueue(std::vector<store::ClaimedNotification> claimed);
+  // Hands ready deliveries to their providers while slots are free.
+  void Pump();
+  void SendOne(Ready& ready);
   // A delivery decided without asking a provider (skipped, or failed locally).
-  void SettleLocally(const store::ClaimedNotification& n, const store::ClaimedDelivery& d,
-                     store::DeliveryState state, const std::string& reason);
+  void SettleLocally(int64_t delivery_id, int64_t notification_id, store::DeliveryState state,
+                     const std::string& reason);
   void Settle(Answer& answer);
   void FlushOutcomes();
   void WarnConfigError(const Send& send, const std::string& reason);
@@ -154,7 +171,10 @@ class Engine {
 
   // Dispatcher thread only.
   int in_flight_ = 0;
-  absl::flat_hash_set<int64_t> sending_;          // delivery ids with a provider now
+  std::deque<Ready> ready_;
+  // Deliveries this process holds (ready or with a provider): a later claim of the same
+  // notification (its lease ran out meanwhile) must not send them a second time.
+  absl::flat_hash_set<int64_t> held_;
   std::vector<store::DeliveryOutcome> outcomes_;  // settled, not yet handed to the store
   bool last_claim_full_ = false;
   int last_claim_limit_ = 1;

@@ -316,7 +316,10 @@ absl::StatusOr<std::vector<ClaimedNotification>> ClaimDueInTxn(WriteTxn& txn,
     const NotificationState was = n.state;
 
     std::vector<DeliveryStateView> states;
-    std::vector<ClaimedDelivery> existing = SelectDeliveriesForClaim(txn, n.id);
+    // A queued notification has no deliveries yet: they are planned in the same job that
+    // moves it out of 'queued', so the common first claim skips the lookup.
+    std::vector<ClaimedDelivery> existing;
+    if (was != NotificationState::kQueued) existing = SelectDeliveriesForClaim(txn, n.id);
     if (existing.empty()) {
       // First claim: plan. The plan is durable (and visible to the status API) with the claim.
       c.first_claim = true;

@@ -52,6 +52,8 @@ class FakeProvider final : public providers::Provider {
       seen_.push_back(Seen{r.registration.input.token, r.attempt_id,
                            r.content ? r.content->notification_id : 0,
                            r.content ? r.content->title : ""});
+      ++outstanding_;
+      max_outstanding_ = std::max(max_outstanding_, outstanding_);
       result = script_.empty() ? Delivered() : script_.front();
       if (!script_.empty() && script_.size() > 1) script_.pop_front();
       if (hold_) {
@@ -63,6 +65,10 @@ class FakeProvider final : public providers::Provider {
         cv_.notify_all();
         return;
       }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --outstanding_;
     }
     done(result);
   }
@@ -120,6 +126,10 @@ class FakeProvider final : public providers::Provider {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
   }
+  int max_outstanding() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_outstanding_;
+  }
   size_t held() const {
     std::lock_guard<std::mutex> lock(mu_);
     return held_.size();
@@ -133,6 +143,7 @@ class FakeProvider final : public providers::Provider {
       if (queue_.empty()) return;
       std::function<void()> f = std::move(queue_.front());
       queue_.pop_front();
+      --outstanding_;
       lock.unlock();
       f();
       lock.lock();
@@ -147,6 +158,8 @@ class FakeProvider final : public providers::Provider {
   std::vector<Seen> seen_;
   bool hold_ = false;
   bool inline_answers_ = false;
+  int outstanding_ = 0;  // sent, not yet answered (queued or held answers count)
+  int max_outstanding_ = 0;
   bool stop_ = false;
   std::thread worker_;
 };
@@ -295,6 +308,7 @@ TEST_F(EngineTest, ManyNotificationsAreAllDeliveredOnce) {
     return stores_.QueryInt("SELECT count(*) FROM notifications WHERE state = 'done'") == 60;
   }));
   EXPECT_EQ(apns_.seen().size(), 120u);
+  EXPECT_LE(apns_.max_outstanding(), 5);  // max_in_flight
   EXPECT_EQ(stores_.QueryInt("SELECT count(*) FROM deliveries WHERE state = 'delivered'"), 120);
   EXPECT_EQ(stores_.deliveries().DeliveryCounts()["delivered"], 120);
 }
