@@ -1,0 +1,41 @@
+// Settles one FCM HTTP v1 answer into the engine's outcome classes (protocols.md §3.5 and §5).
+// Pure: the provider feeds it what came back and acts on the result.
+#ifndef PUSHGATE_PROVIDERS_FCM_RESPONSE_CLASSIFIER_H_
+#define PUSHGATE_PROVIDERS_FCM_RESPONSE_CLASSIFIER_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "providers/provider.h"
+
+namespace pushgate::providers {
+
+// The parts of an answer the classification depends on (a subset of Http2Response).
+struct FcmAnswer {
+  int status = 0;                                            // 0: no HTTP answer
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::string body;
+  std::string transport_error;
+  bool timed_out = false;
+};
+
+struct FcmClassification {
+  SendResult result;
+  // 401 UNAUTHENTICATED without THIRD_PARTY_AUTH_ERROR: our OAuth2 access token was refused
+  // (expired or revoked). The provider invalidates it, fetches a new one and resends once;
+  // `result` holds what to report if that is not possible (ConfigError).
+  bool access_token_rejected = false;
+};
+
+// Google's QUOTA_EXCEEDED guidance: wait at least a minute before the first retry.
+inline constexpr absl::Duration kFcmQuotaRetryFloor = absl::Seconds(60);
+
+// `now` converts an HTTP-date Retry-After into a delay. `result.reason` is the FCM errorCode
+// (or the RPC status when there is none), never the message text, which may quote the token.
+FcmClassification ClassifyFcmAnswer(const FcmAnswer& answer, absl::Time now);
+
+}  // namespace pushgate::providers
+
+#endif  // PUSHGATE_PROVIDERS_FCM_RESPONSE_CLASSIFIER_H_
