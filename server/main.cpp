@@ -23,6 +23,7 @@
 #include "metrics/registry.h"
 #include "store/delivery_sqlite_store.h"
 #include "store/sqlite_store.h"
+#include "store/status_sqlite_store.h"
 #include "webhook/webhook_handler.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -121,8 +122,11 @@ int Run() {
     return 1;
   }
 
+  // The Deliveries service reads through the status store: GetNotification as the delivery
+  // store does, plus list, stats, redrive and watch.
+  store::SqliteStatusStore status_store(store->get());
   grpc_api::GrpcServerOptions grpc_options;
-  grpc_options.deliveries = deliveries->get();
+  grpc_options.deliveries = &status_store;
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
       grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {

@@ -1,10 +1,16 @@
 #include "grpc/deliveries_service.h"
 
+#include <algorithm>
+#include <deque>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/log.h"
 #include "grpc/call_context.h"
 #include "grpc/registration_validation.h"
 #include "grpc/registry_mapping.h"
@@ -150,8 +156,8 @@ void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
   out->set_target_hint(in.target_hint);
 }
 
-void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out) {
-  const store::NotificationRecord& n = in.notification;
+// The notification's own fields, without deliveries (what ListNotifications shows).
+void ToProtoNotificationFields(const store::NotificationRecord& n, pb::Notification* out) {
   out->set_id(absl::StrCat(n.id));
   out->set_app_id(n.app_id);
   out->set_uid(n.uid);
@@ -165,9 +171,68 @@ void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* 
   out->set_outcome(ToProtoOutcome(n.outcome));
   ToProtoTimestamp(n.received_at_ms, out->mutable_receive_time());
   ToProtoTimestamp(n.updated_at_ms, out->mutable_update_time());
+}
+
+void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out) {
+  ToProtoNotificationFields(in.notification, out);
   out->mutable_deliveries()->Reserve(static_cast<int>(in.deliveries.size()));
   for (const store::DeliveryRecord& d : in.deliveries) ToProtoDelivery(d, out->add_deliveries());
 }
+
+// ---- protos -> store values ----------------------------------------------------------------
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+std::optional<store::NotificationState> FromProtoState(pb::NotificationState s) {
+  switch (s) {
+    case pb::NOTIFICATION_STATE_QUEUED:
+      return store::NotificationState::kQueued;
+    case pb::NOTIFICATION_STATE_DISPATCHING:
+      return store::NotificationState::kDispatching;
+    case pb::NOTIFICATION_STATE_DONE:
+      return store::NotificationState::kDone;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<store::NotificationOutcome> FromProtoOutcome(pb::NotificationOutcome o) {
+  switch (o) {
+    case pb::NOTIFICATION_OUTCOME_DELIVERED:
+      return store::NotificationOutcome::kDelivered;
+    case pb::NOTIFICATION_OUTCOME_PARTIALLY_DELIVERED:
+      return store::NotificationOutcome::kPartiallyDelivered;
+    case pb::NOTIFICATION_OUTCOME_FAILED:
+      return store::NotificationOutcome::kFailed;
+    case pb::NOTIFICATION_OUTCOME_NO_TARGETS:
+      return store::NotificationOutcome::kNoTargets;
+    case pb::NOTIFICATION_OUTCOME_FILTERED:
+      return store::NotificationOutcome::kFiltered;
+    case pb::NOTIFICATION_OUTCOME_EXPIRED:
+      return store::NotificationOutcome::kExpired;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Seconds and nanos as protobuf defines them (0001-01-01 .. 9999-12-31); ms since the epoch.
+absl::StatusOr<int64_t> TimestampMs(absl::string_view field, const google::protobuf::Timestamp& t) {
+  constexpr int64_t kMinSeconds = -62135596800;
+  constexpr int64_t kMaxSeconds = 253402300799;
+  if (t.seconds() < kMinSeconds || t.seconds() > kMaxSeconds || t.nanos() < 0 ||
+      t.nanos() > 999'999'999) {
+    return Invalid(field, "not a valid timestamp");
+  }
+  if (t.seconds() < 0) return Invalid(field, "before 1970");
+  return t.seconds() * 1000 + t.nanos() / 1'000'000;
+}
+
+constexpr int kDefaultListPageSize = 50;
+constexpr int kMaxListPageSize = 1000;
+constexpr int64_t kDefaultStatsWindowSeconds = 3600;
+constexpr int64_t kMaxStatsWindowSeconds = 366LL * 24 * 3600;
 
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     const absl::Status& status) {
@@ -183,11 +248,269 @@ class FinishedWriter final : public grpc::ServerWriteReactor<pb::NotificationEve
   void OnDone() override { delete this; }
 };
 
+// Auth, then the request's own checks, then whether the key covers the app (see
+// AdmitGetNotification for why in this order).
+absl::Status Admit(const ApiKeyAuthenticator& auth, const grpc::CallbackServerContext& context,
+                   const absl::Status& validation, std::string_view app_id, Access access) {
+  absl::StatusOr<Principal> principal = AuthenticateCall(auth, context);
+  if (!principal.ok()) return principal.status();
+  if (!validation.ok()) return validation;
+  return Authorize(*principal, app_id, access);
+}
+
+void AddCounts(const std::map<std::string, int64_t>& counts,
+               google::protobuf::RepeatedPtrField<pb::CountByKey>* out) {
+  for (const auto& [key, count] : counts) {
+    pb::CountByKey* c = out->Add();
+    c->set_key(key);
+    c->set_count(count);
+  }
+}
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
 }  // namespace
 
+// ---- validation -----------------------------------------------------------------------------
+
+absl::StatusOr<store::NotificationQuery> ValidateListNotificationsRequest(
+    const pb::ListNotificationsRequest& request) {
+  if (absl::Status s = ValidateAppId(request.app_id()); !s.ok()) return s;
+  store::NotificationQuery q;
+  q.app_id = request.app_id();
+  if (request.uid().size() > 256) return Invalid("uid", "longer than 256 bytes");
+  q.uid = request.uid();
+  if (request.state() != pb::NOTIFICATION_STATE_UNSPECIFIED) {
+    q.state = FromProtoState(request.state());
+    if (!q.state) return Invalid("state", "unknown value");
+  }
+  switch (request.type()) {
+    case pb::NOTIFICATION_TYPE_UNSPECIFIED:
+      break;
+    case pb::NOTIFICATION_TYPE_CHAT:
+      q.type = "chat";
+      break;
+    case pb::NOTIFICATION_TYPE_CALL:
+      q.type = "call";
+      break;
+    default:
+      return Invalid("type", "unknown value");
+  }
+  if (request.outcome() != pb::NOTIFICATION_OUTCOME_UNSPECIFIED) {
+    q.outcome = FromProtoOutcome(request.outcome());
+    if (!q.outcome) return Invalid("outcome", "unknown value");
+  }
+  if (request.has_start_time()) {
+    absl::StatusOr<int64_t> ms = TimestampMs("start_time", request.start_time());
+    if (!ms.ok()) return ms.status();
+    q.received_from_ms = *ms;
+  }
+  if (request.has_end_time()) {
+    absl::StatusOr<int64_t> ms = TimestampMs("end_time", request.end_time());
+    if (!ms.ok()) return ms.status();
+    if (*ms <= 0) return Invalid("end_time", "must be after 1970-01-01");
+    q.received_until_ms = *ms;
+  }
+  if (q.received_until_ms > 0 && q.received_from_ms >= q.received_until_ms) {
+    return Invalid("end_time", "must be after start_time");
+  }
+  if (request.page_size() < 0) return Invalid("page_size", "must not be negative");
+  // AIP-158, as ListTokens: 0 means the default, larger sizes are lowered to the maximum.
+  q.limit = request.page_size() == 0 ? kDefaultListPageSize
+                                     : std::min(request.page_size(), kMaxListPageSize);
+  if (!request.page_token().empty()) {
+    std::optional<int64_t> before = DecodePageToken(request.page_token());
+    if (!before) {
+      return Invalid("page_token", "not a token from a previous ListNotifications response");
+    }
+    q.before_id = *before;
+  }
+  return q;
+}
+
+absl::StatusOr<int64_t> ValidateGetStatsRequest(const pb::GetStatsRequest& request,
+                                                int64_t now_ms) {
+  if (absl::Status s = ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (request.window_seconds() < 0) return Invalid("window_seconds", "must not be negative");
+  if (request.window_seconds() > kMaxStatsWindowSeconds) {
+    return Invalid("window_seconds", absl::StrCat("at most ", kMaxStatsWindowSeconds));
+  }
+  const int64_t window =
+      request.window_seconds() == 0 ? kDefaultStatsWindowSeconds : request.window_seconds();
+  return now_ms - window * 1000;
+}
+
+absl::StatusOr<store::RedriveScope> ValidateRetryNotificationRequest(
+    const pb::RetryNotificationRequest& request) {
+  if (absl::Status s = ValidateAppId(request.app_id()); !s.ok()) return s;
+  store::RedriveScope scope;
+  scope.app_id = request.app_id();
+  switch (request.scope_case()) {
+    case pb::RetryNotificationRequest::kId:
+      if (!absl::SimpleAtoi(request.id(), &scope.notification_id) || scope.notification_id <= 0) {
+        return Invalid("id", "must be a notification id (the decimal number the webhook answered)");
+      }
+      break;
+    case pb::RetryNotificationRequest::kSince: {
+      absl::StatusOr<int64_t> ms = TimestampMs("since", request.since());
+      if (!ms.ok()) return ms.status();
+      scope.since_ms = *ms;
+      break;
+    }
+    default:
+      return Invalid("id", "set either id or since");
+  }
+  return scope;
+}
+
+// ---- WatchNotifications ---------------------------------------------------------------------
+
+// One watch stream. Events are queued by the service's poller and written one at a time (the
+// callback API allows one outstanding write). The reactor is registered with the service from
+// construction to OnDone; the service polls it only while holding watchers_mu_, and OnDone
+// unregisters under that same mutex, so the poller never touches a deleted reactor.
+class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent> {
+ public:
+  WatchReactor(DeliveriesService* service, std::string app_id, std::string uid,
+               store::ChangeCursor start)
+      : service_(service), app_id_(std::move(app_id)), uid_(std::move(uid)), cursor_(start) {
+    service_->AddWatcher(this);
+  }
+
+  // Called by the poller thread (with the service's watchers_mu_ held).
+  void Poll(store::StatusStore& status, int queue_limit) {
+    constexpr int kChangesPerPoll = 200;
+    absl::StatusOr<std::vector<store::NotificationChange>> changes =
+        status.ChangesSince(app_id_, uid_, cursor_, kChangesPerPoll);
+    if (!changes.ok()) return;  // a busy reader pool: try again next interval
+    if (changes->empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) return;
+    for (const store::NotificationChange& c : *changes) {
+      cursor_ = {c.notification.updated_at_ms, c.notification.id};
+      for (const store::DeliveryRecord& d : c.deliveries) {
+        pb::NotificationEvent& e = Enqueue(c.notification, queue_limit);
+        ToProtoDelivery(d, e.mutable_delivery());
+        ToProtoTimestamp(d.updated_at_ms, e.mutable_event_time());
+      }
+      Enqueue(c.notification, queue_limit);
+    }
+    WriteNextLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) {  // the client went away; OnCancel follows or has run
+      FinishLocked();
+      return;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    FinishLocked();
+  }
+
+  void OnDone() override {
+    service_->RemoveWatcher(this);
+    if (dropped_ > 0) {
+      LogInfo("watch_events_dropped", {{"app_id", app_id_}, {"dropped", absl::StrCat(dropped_)}});
+    }
+    delete this;
+  }
+
+ private:
+  pb::NotificationEvent& Enqueue(const store::NotificationRecord& n, int queue_limit) {
+    // A slow watcher loses the oldest events rather than growing without bound; live
+    // debugging wants what happens now.
+    while (static_cast<int>(queue_.size()) >= queue_limit && !queue_.empty()) {
+      queue_.pop_front();
+      ++dropped_;
+    }
+    pb::NotificationEvent& e = queue_.emplace_back();
+    ToProtoTimestamp(n.updated_at_ms, e.mutable_event_time());
+    e.set_notification_id(absl::StrCat(n.id));
+    e.set_uid(n.uid);
+    e.set_state(ToProtoNotificationState(n.state));
+    e.set_outcome(ToProtoOutcome(n.outcome));
+    return e;
+  }
+
+  void WriteNextLocked() {
+    if (writing_ || finished_ || queue_.empty()) return;
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    StartWrite(&current_);
+  }
+
+  void FinishLocked() {
+    if (finished_) return;
+    finished_ = true;
+    queue_.clear();
+    // A write in flight completes (ok=false after a cancel) before OnDone; Finish may be
+    // called meanwhile.
+    Finish(grpc::Status::OK);
+  }
+
+  DeliveriesService* const service_;
+  const std::string app_id_;
+  const std::string uid_;
+  store::ChangeCursor cursor_;  // only the poller touches it
+
+  std::mutex mu_;
+  std::deque<pb::NotificationEvent> queue_;  // guarded by mu_
+  pb::NotificationEvent current_;            // the event being written
+  bool writing_ = false;                     // guarded by mu_
+  bool finished_ = false;                    // guarded by mu_
+  int64_t dropped_ = 0;                      // guarded by mu_ (read in OnDone, after all)
+};
+
+// ---- the service ----------------------------------------------------------------------------
+
 DeliveriesService::DeliveriesService(const ApiKeyAuthenticator* auth,
-                                     store::DeliveryReader* deliveries)
-    : auth_(auth), deliveries_(deliveries) {}
+                                     store::DeliveryReader* deliveries,
+                                     DeliveriesServiceOptions options)
+    : auth_(auth),
+      deliveries_(deliveries),
+      status_(dynamic_cast<store::StatusStore*>(deliveries)),
+      options_(options) {}
+
+DeliveriesService::~DeliveriesService() {
+  {
+    std::lock_guard<std::mutex> lock(watchers_mu_);
+    stopping_ = true;
+  }
+  poll_wake_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+int DeliveriesService::active_watchers() {
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  return static_cast<int>(watchers_.size());
+}
+
+void DeliveriesService::AddWatcher(WatchReactor* w) {
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  watchers_.insert(w);
+  if (!poller_.joinable() && !stopping_) poller_ = std::thread([this] { PollLoop(); });
+}
+
+void DeliveriesService::RemoveWatcher(WatchReactor* w) {
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  watchers_.erase(w);
+}
+
+void DeliveriesService::PollLoop() {
+  std::unique_lock<std::mutex> lock(watchers_mu_);
+  while (!stopping_) {
+    poll_wake_.wait_for(lock, std::chrono::milliseconds(options_.watch_poll_ms));
+    if (stopping_) break;
+    for (WatchReactor* w : watchers_) w->Poll(*status_, options_.watch_queue_limit);
+  }
+}
 
 grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
     grpc::CallbackServerContext* context, const pb::GetNotificationRequest* request,
@@ -212,25 +535,108 @@ grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
 
 grpc::ServerUnaryReactor* DeliveriesService::ListNotifications(
     grpc::CallbackServerContext* context, const pb::ListNotificationsRequest* request,
-    pb::ListNotificationsResponse* /*response*/) {
-  return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+    pb::ListNotificationsResponse* response) {
+  constexpr std::string_view kRpc = "ListNotifications";
+  if (status_ == nullptr) {
+    return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  }
+  absl::StatusOr<store::NotificationQuery> query = ValidateListNotificationsRequest(*request);
+  if (absl::Status s =
+          Admit(*auth_, *context, query.status(), request->app_id(), Access::kDeliveriesRead);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
+  // One row more than the page tells whether another page follows, without a count query.
+  const int page_size = query->limit;
+  query->limit = page_size + 1;
+  absl::StatusOr<std::vector<store::NotificationRecord>> rows = status_->ListNotifications(*query);
+  if (!rows.ok()) return FinishNow(context, PublicStoreError(rows.status(), kRpc));
+  const size_t shown = std::min(rows->size(), static_cast<size_t>(page_size));
+  response->mutable_notifications()->Reserve(static_cast<int>(shown));
+  for (size_t i = 0; i < shown; ++i) {
+    ToProtoNotificationFields((*rows)[i], response->add_notifications());
+  }
+  if (rows->size() > shown && shown > 0) {
+    response->set_next_page_token(EncodePageToken((*rows)[shown - 1].id));
+  }
+  return FinishNow(context, absl::OkStatus());
 }
 
 grpc::ServerWriteReactor<pb::NotificationEvent>* DeliveriesService::WatchNotifications(
     grpc::CallbackServerContext* context, const pb::WatchNotificationsRequest* request) {
-  return new FinishedWriter(Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  if (status_ == nullptr) {
+    return new FinishedWriter(Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  }
+  absl::Status valid = ValidateAppId(request->app_id());
+  if (valid.ok() && request->uid().size() > 256) valid = Invalid("uid", "longer than 256 bytes");
+  if (absl::Status s = Admit(*auth_, *context, valid, request->app_id(), Access::kDeliveriesRead);
+      !s.ok()) {
+    return new FinishedWriter(s);
+  }
+  // Only what changes from now on: a watcher wants live events, not history (that is List).
+  absl::StatusOr<store::ChangeCursor> start = status_->LatestChange(request->app_id());
+  if (!start.ok()) {
+    return new FinishedWriter(PublicStoreError(start.status(), "WatchNotifications"));
+  }
+  return new WatchReactor(this, request->app_id(), request->uid(), *start);
 }
 
 grpc::ServerUnaryReactor* DeliveriesService::GetStats(grpc::CallbackServerContext* context,
                                                       const pb::GetStatsRequest* request,
-                                                      pb::GetStatsResponse* /*response*/) {
-  return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+                                                      pb::GetStatsResponse* response) {
+  constexpr std::string_view kRpc = "GetStats";
+  if (status_ == nullptr) {
+    return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  }
+  const int64_t now = NowMs();
+  absl::StatusOr<int64_t> since = ValidateGetStatsRequest(*request, now);
+  if (absl::Status s =
+          Admit(*auth_, *context, since.status(), request->app_id(), Access::kDeliveriesRead);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
+  absl::StatusOr<store::StatusStats> stats = status_->Stats(request->app_id(), *since, now);
+  if (!stats.ok()) return FinishNow(context, PublicStoreError(stats.status(), kRpc));
+  AddCounts(stats->notifications_by_state, response->mutable_notifications_by_state());
+  AddCounts(stats->deliveries_by_state, response->mutable_deliveries_by_state());
+  AddCounts(stats->deliveries_by_channel, response->mutable_deliveries_by_channel());
+  AddCounts(stats->deliveries_by_reason, response->mutable_deliveries_by_reason());
+  response->set_queue_depth(stats->queue_depth);
+  if (stats->oldest_waiting_received_ms > 0) {
+    response->set_oldest_waiting_age_seconds(
+        std::max<int64_t>(0, (now - stats->oldest_waiting_received_ms) / 1000));
+  }
+  return FinishNow(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* DeliveriesService::RetryNotification(
     grpc::CallbackServerContext* context, const pb::RetryNotificationRequest* request,
-    pb::RetryNotificationResponse* /*response*/) {
-  return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesWrite));
+    pb::RetryNotificationResponse* response) {
+  constexpr std::string_view kRpc = "RetryNotification";
+  if (status_ == nullptr) {
+    return FinishNow(context,
+                     Answer(*auth_, *context, request->app_id(), Access::kDeliveriesWrite));
+  }
+  absl::StatusOr<store::RedriveScope> scope = ValidateRetryNotificationRequest(*request);
+  if (absl::Status s =
+          Admit(*auth_, *context, scope.status(), request->app_id(), Access::kDeliveriesWrite);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Finished on the writer thread: a redrive is a rare operator action, unlike the registry's
+  // writes that the reply thread exists for.
+  absl::Status submitted = status_->Redrive(
+      *std::move(scope), NowMs(), [reactor, response, kRpc](absl::StatusOr<int> redriven) {
+        if (!redriven.ok()) {
+          reactor->Finish(ToGrpcStatus(PublicStoreError(redriven.status(), kRpc)));
+          return;
+        }
+        response->set_redriven_count(*redriven);
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!submitted.ok()) reactor->Finish(ToGrpcStatus(PublicStoreError(submitted, kRpc)));
+  return reactor;
 }
 
 }  // namespace pushgate::grpc_api

@@ -1,20 +1,57 @@
-// The Deliveries gRPC service: GetNotification answers from the delivery store (the
-// notification, its deliveries and every attempt). The other RPCs still authenticate and
-// authorise (so clients see the real auth behaviour now) and then answer UNIMPLEMENTED.
+// The Deliveries gRPC service: what happened to each notification, for operators.
+// GetNotification answers from the delivery store (the notification, its deliveries and every
+// attempt); ListNotifications, GetStats, RetryNotification and WatchNotifications need the
+// status store (store/status_store.h) and answer UNIMPLEMENTED after auth without it.
+//
+// WatchNotifications polls: one thread of this service reads, every poll interval, the rows of
+// each watched app changed after that watcher's cursor (index notifications_app_updated) and
+// writes them as events. Polling needs no hook in the engine's settle path and sees every
+// writer (engine, redrive, ingest) alike; its cost is one indexed read per watcher per
+// interval, and watchers are a handful of operators debugging live.
 #ifndef PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
 #define PUSHGATE_GRPC_DELIVERIES_SERVICE_H_
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/status/statusor.h"
 #include "grpc/api_key_auth.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
 #include "store/delivery_store.h"
+#include "store/status_store.h"
 
 namespace pushgate::grpc_api {
+
+// Pure request checks (INVALID_ARGUMENT naming the field); exposed for tests.
+absl::StatusOr<store::NotificationQuery> ValidateListNotificationsRequest(
+    const pushgate::v1::ListNotificationsRequest& request);
+// The window's start in ms since the epoch.
+absl::StatusOr<int64_t> ValidateGetStatsRequest(const pushgate::v1::GetStatsRequest& request,
+                                                int64_t now_ms);
+absl::StatusOr<store::RedriveScope> ValidateRetryNotificationRequest(
+    const pushgate::v1::RetryNotificationRequest& request);
+
+struct DeliveriesServiceOptions {
+  int watch_poll_ms = 200;
+  // Events a watcher may have waiting; beyond, the oldest are dropped (and counted).
+  int watch_queue_limit = 256;
+};
+
+class WatchReactor;
 
 class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService {
  public:
   // Both must outlive the service. `deliveries` may be null (no delivery store wired):
-  // GetNotification then answers UNIMPLEMENTED too.
-  DeliveriesService(const ApiKeyAuthenticator* auth, store::DeliveryReader* deliveries);
+  // GetNotification then answers UNIMPLEMENTED too. When it is also a store::StatusStore
+  // (main wires a SqliteStatusStore here), the other RPCs answer from it.
+  DeliveriesService(const ApiKeyAuthenticator* auth, store::DeliveryReader* deliveries,
+                    DeliveriesServiceOptions options = {});
+  // Stops the watch poller. The server must have shut down (every watch finished) first.
+  ~DeliveriesService() override;
 
   grpc::ServerUnaryReactor* GetNotification(grpc::CallbackServerContext* context,
                                             const pushgate::v1::GetNotificationRequest* request,
@@ -32,9 +69,25 @@ class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService
       grpc::CallbackServerContext* context, const pushgate::v1::RetryNotificationRequest* request,
       pushgate::v1::RetryNotificationResponse* response) override;
 
+  // Watch streams currently open (for tests and shutdown checks).
+  int active_watchers();
+
  private:
+  friend class WatchReactor;
+  void AddWatcher(WatchReactor* w);
+  void RemoveWatcher(WatchReactor* w);
+  void PollLoop();
+
   const ApiKeyAuthenticator* auth_;
   store::DeliveryReader* deliveries_;
+  store::StatusStore* status_;  // deliveries_ as a StatusStore, or null
+  const DeliveriesServiceOptions options_;
+
+  std::mutex watchers_mu_;  // held while a watcher is polled, so removal waits for it
+  std::condition_variable poll_wake_;
+  std::set<WatchReactor*> watchers_;  // guarded by watchers_mu_
+  bool stopping_ = false;             // guarded by watchers_mu_
+  std::thread poller_;                // started with the first watcher
 };
 
 }  // namespace pushgate::grpc_api
