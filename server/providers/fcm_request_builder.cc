@@ -64,11 +64,11 @@ Json RenderData(const NotificationContent& c, const Shape& s, bool with_text) {
 std::string TtlText(absl::Duration d) { return absl::StrCat(absl::ToInt64Seconds(d), "s"); }
 
 Json RenderMessage(const NotificationContent& c, const store::Registration& reg, FcmTarget target,
-                   absl::Time now, const FcmBuildOptions& o, const Shape& s, bool with_token) {
+                   absl::Time now, const FcmBuildOptions& o, const Shape& s) {
   const bool is_call = c.type == "call";
   const bool data_only = is_call && target != FcmTarget::kIos;
   Json m = Json::object();
-  if (with_token) m["token"] = reg.input.token;
+  m["token"] = reg.input.token;
   if (!data_only) {
     Json n = Json::object();
     PutText(n, "title", c.title);
@@ -176,27 +176,32 @@ absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
 
   Shape shape;
   shape.body = content.body;
-  auto measure = [&] {
-    return Dump(RenderMessage(content, registration, *target, now, options, shape, false)).size();
+  // One render per shape: the payload measure (the message without its token) is the full
+  // message minus the `"token":"…",` field, which comes first and is never the only field.
+  const size_t token_field = Dump(Json{{"token", reg.token}}).size() - 1;
+  auto render = [&] {
+    return Dump(RenderMessage(content, registration, *target, now, options, shape));
   };
+  auto payload = [&](const std::string& message) { return message.size() - token_field; };
   const size_t limit = options.max_payload_bytes;
   // Size rule: the optional bulk goes first — the message object, then the custom data —
   // and only then is the visible body shortened.
-  size_t size = measure();
-  if (size > limit && !content.message_json.empty()) {
+  std::string message = render();
+  if (payload(message) > limit && !content.message_json.empty()) {
     shape.with_message = false;
     out.dropped_message = true;
-    size = measure();
+    message = render();
   }
-  if (size > limit && !content.custom_json.empty()) {
+  if (payload(message) > limit && !content.custom_json.empty()) {
     shape.with_custom = false;
     out.dropped_custom = true;
-    size = measure();
+    message = render();
   }
-  if (size > limit) {
+  if (payload(message) > limit) {
     shape.body.clear();
-    if (measure() > limit) {
-      return absl::OutOfRangeError(absl::StrCat("FCM message needs ", measure(),
+    message = render();
+    if (payload(message) > limit) {
+      return absl::OutOfRangeError(absl::StrCat("FCM message needs ", payload(message),
                                                 " bytes without message, custom data and body "
                                                 "text; the limit is ",
                                                 limit));
@@ -213,16 +218,15 @@ absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
     while (hi - lo > 1) {
       const size_t mid = lo + (hi - lo) / 2;
       shape.body = with_prefix(mid);
-      (measure() <= limit ? lo : hi) = mid;
+      (payload(render()) <= limit ? lo : hi) = mid;
     }
     shape.body = with_prefix(lo);
     out.truncated_body = true;
-    size = measure();
+    message = render();
   }
-  out.payload_bytes = size;
-  Json root = Json::object();
-  root["message"] = RenderMessage(content, registration, *target, now, options, shape, true);
-  out.body = Dump(root);
+  out.payload_bytes = payload(message);
+  // Same bytes as serialising {"message": ...}, without rendering the message again.
+  out.body = absl::StrCat(R"({"message":)", message, "}");
   return out;
 }
 
