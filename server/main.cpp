@@ -18,6 +18,7 @@
 #include "config/demo_defaults.h"
 #include "engine/engine.h"
 #include "engine/ingest_notifier.h"
+#include "engine/retention.h"
 #include "grpc/grpc_server.h"
 #include "http/http_server.h"
 #include "metrics/registry.h"
@@ -149,6 +150,10 @@ int Run() {
   } else {
     LogWarn("engine_disabled", {{"why", "engine.enabled is false: notifications are stored only"}});
   }
+  // Old notifications and long-inactive registrations go in small background batches.
+  engine::RetentionSweeper retention(&status_store, config.retention);
+  retention.Start();
+
   // Ingest commits wake the engine instead of it finding new work at its next poll.
   engine::Engine* wake = delivery_engine.get();
   engine::IngestNotifyingStore ingest_store(store->get(), [wake] {
@@ -187,6 +192,7 @@ int Run() {
   (*http_server)->Stop();
   (*grpc_server)->Shutdown(absl::Seconds(5));
   if (delivery_engine) delivery_engine->Stop();
+  retention.Stop();
   (*store)->Shutdown();
   LogInfo("stopped");
   return 0;

@@ -277,6 +277,18 @@ absl::Status ParseEngine(const json& v, EngineConfig* out) {
   return r.RejectUnknown();
 }
 
+absl::Status ParseRetention(const json& v, RetentionConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("retention: must be an object");
+  ObjectReader r(v, "retention");
+  PG_RETURN_IF_ERROR(r.Integer("notifications_days", &out->notifications_days, 1, 3650));
+  PG_RETURN_IF_ERROR(
+      r.Integer("inactive_registrations_days", &out->inactive_registrations_days, 1, 3650));
+  PG_RETURN_IF_ERROR(r.Integer("interval_seconds", &out->interval_seconds, 1, 86'400));
+  PG_RETURN_IF_ERROR(r.Integer("batch_rows", &out->batch_rows, 1, 10'000));
+  PG_RETURN_IF_ERROR(r.Integer("pause_ms", &out->pause_ms, 0, 60'000));
+  return r.RejectUnknown();
+}
+
 absl::Status ParseHttp(const json& v, HttpConfig* out) {
   if (!v.is_object()) return absl::InvalidArgumentError("http: must be an object");
   ObjectReader r(v, "http");
@@ -403,6 +415,9 @@ absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& 
     PG_RETURN_IF_ERROR(ParseRegistry(*v, &config.registry));
   }
   if (const json* v = r.Find("engine")) PG_RETURN_IF_ERROR(ParseEngine(*v, &config.engine));
+  if (const json* v = r.Find("retention")) {
+    PG_RETURN_IF_ERROR(ParseRetention(*v, &config.retention));
+  }
   if (const json* apps = r.Find("apps")) {
     if (!apps->is_array()) return r.Error("apps", "must be an array");
     for (size_t i = 0; i < apps->size(); ++i) {

@@ -124,6 +124,15 @@ struct EngineConfig {
   int request_timeout_ms = 10'000;  // per provider request
 };
 
+// Background deletion of old rows (engine/retention.h): small batches, so ingest never waits.
+struct RetentionConfig {
+  int notifications_days = 7;            // notifications (with their deliveries) older go
+  int inactive_registrations_days = 30;  // registrations inactive for longer go
+  int interval_seconds = 300;            // between sweeps
+  int batch_rows = 500;                  // rows per writer job
+  int pause_ms = 50;                     // between batches of one sweep
+};
+
 struct RegistryConfig {
   int max_registrations_per_user = 100;
 };
@@ -136,6 +145,7 @@ struct Config {
   StoreConfig store;
   RegistryConfig registry;
   EngineConfig engine;
+  RetentionConfig retention;
   std::vector<App> apps;
   // True when no --config was given and the embedded demo defaults are in use.
   bool demo = false;

@@ -174,6 +174,28 @@ TEST(ConfigTest, ApnsNeedsCredentialsAndABundleId) {
   EXPECT_EQ(engine.status().message(), "engine.lease_seconds: must be between 5 and 3600");
 }
 
+TEST(ConfigTest, RetentionDefaultsAndOverrides) {
+  auto defaults = ParseConfig(R"({"apps": [)" APP R"(]})", FakeEnv({{"P", "p"}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->retention.notifications_days, 7);
+  EXPECT_EQ(defaults->retention.inactive_registrations_days, 30);
+  EXPECT_EQ(defaults->retention.batch_rows, 500);
+  auto set = ParseConfig(R"({"retention": {"notifications_days": 2,
+      "inactive_registrations_days": 90, "interval_seconds": 60}, "apps": [)" APP R"(]})",
+                         FakeEnv({{"P", "p"}}));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->retention.notifications_days, 2);
+  EXPECT_EQ(set->retention.inactive_registrations_days, 90);
+  EXPECT_EQ(set->retention.interval_seconds, 60);
+  auto bad = ParseConfig(R"({"retention": {"notifications_days": 0}, "apps": [)" APP R"(]})",
+                         FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "retention.notifications_days: must be between 1 and 3650");
+  auto unknown =
+      ParseConfig(R"({"retention": {"days": 3}, "apps": [)" APP R"(]})", FakeEnv({{"P", "p"}}));
+  EXPECT_FALSE(unknown.ok());
+}
+
 TEST(ConfigTest, ExplicitlyUnauthenticatedAppNeedsNoCredentials) {
   auto config = ParseConfig(
       R"({"apps": [{"app_id": "open", "webhook": {"allow_unauthenticated": true}}]})", FakeEnv({}));
