@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "grpc/status_convert.h"
+#include "pushgate/v1/deliveries.grpc.pb.h"
 #include "pushgate/v1/token_registry.grpc.pb.h"
 
 namespace pushgate::client {
@@ -13,6 +14,7 @@ namespace pb = ::pushgate::v1;
 
 struct PushgateClient::Stubs {
   std::unique_ptr<pb::TokenRegistry::Stub> registry;
+  std::unique_ptr<pb::Deliveries::Stub> deliveries;
 };
 
 namespace {
@@ -44,7 +46,8 @@ PushgateClient::PushgateClient(std::shared_ptr<grpc::Channel> channel, std::stri
       // With no key the header is left out, so the server says "missing bearer token".
       authorization_(api_key.empty() ? std::string() : "Bearer " + api_key),
       timeout_(timeout) {
-  stubs_->registry = pb::TokenRegistry::NewStub(std::move(channel));
+  stubs_->registry = pb::TokenRegistry::NewStub(channel);
+  stubs_->deliveries = pb::Deliveries::NewStub(std::move(channel));
 }
 
 PushgateClient::~PushgateClient() = default;
@@ -118,6 +121,67 @@ absl::StatusOr<pb::ListTokensResponse> PushgateClient::ListAllTokens(
     request.set_page_token(got->next_page_token());
   }
   return absl::InternalError("too many pages");
+}
+
+absl::StatusOr<pb::Notification> PushgateClient::GetNotification(
+    const pb::GetNotificationRequest& request) {
+  return Unary<pb::Notification>(
+      authorization_, timeout_,
+      [&](auto* ctx, const auto& req, auto* resp) {
+        return stubs_->deliveries->GetNotification(ctx, req, resp);
+      },
+      request);
+}
+
+absl::StatusOr<pb::ListNotificationsResponse> PushgateClient::ListNotifications(
+    const pb::ListNotificationsRequest& request) {
+  return Unary<pb::ListNotificationsResponse>(
+      authorization_, timeout_,
+      [&](auto* ctx, const auto& req, auto* resp) {
+        return stubs_->deliveries->ListNotifications(ctx, req, resp);
+      },
+      request);
+}
+
+absl::StatusOr<pb::GetStatsResponse> PushgateClient::GetStats(const pb::GetStatsRequest& request) {
+  return Unary<pb::GetStatsResponse>(
+      authorization_, timeout_,
+      [&](auto* ctx, const auto& req, auto* resp) {
+        return stubs_->deliveries->GetStats(ctx, req, resp);
+      },
+      request);
+}
+
+absl::StatusOr<pb::RetryNotificationResponse> PushgateClient::RetryNotification(
+    const pb::RetryNotificationRequest& request) {
+  return Unary<pb::RetryNotificationResponse>(
+      authorization_, timeout_,
+      [&](auto* ctx, const auto& req, auto* resp) {
+        return stubs_->deliveries->RetryNotification(ctx, req, resp);
+      },
+      request);
+}
+
+absl::Status PushgateClient::WatchNotifications(
+    const pb::WatchNotificationsRequest& request,
+    const std::function<bool(const pb::NotificationEvent&)>& on_event) {
+  grpc::ClientContext context;
+  if (!authorization_.empty()) context.AddMetadata("authorization", authorization_);
+  std::unique_ptr<grpc::ClientReader<pb::NotificationEvent>> reader =
+      stubs_->deliveries->WatchNotifications(&context, request);
+  pb::NotificationEvent event;
+  bool stopped = false;
+  while (reader->Read(&event)) {
+    if (!on_event(event)) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (stopped) return absl::OkStatus();
+  if (!status.ok()) return grpc_api::FromGrpcStatus(status);
+  return absl::OkStatus();
 }
 
 }  // namespace pushgate::client

@@ -2,16 +2,17 @@
 // `authorization: Bearer <key>` on every call, a deadline per call, and absl::StatusOr
 // results (the gRPC status code and message carried over unchanged).
 //
-// Thread-safe: calls may be made from several threads at once. TokenRegistry today;
-// Deliveries methods follow the same pattern when the delivery engine lands.
+// Thread-safe: calls may be made from several threads at once. TokenRegistry and Deliveries.
 #ifndef PUSHGATE_CLIENT_PUSHGATE_CLIENT_H_
 #define PUSHGATE_CLIENT_PUSHGATE_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pushgate/v1/deliveries.pb.h"
 #include "pushgate/v1/token_registry.pb.h"
 
 namespace grpc {
@@ -53,6 +54,22 @@ class PushgateClient {
   // every registration and an empty next_page_token. Each page gets its own deadline.
   absl::StatusOr<pushgate::v1::ListTokensResponse> ListAllTokens(
       pushgate::v1::ListTokensRequest request);
+
+  // ---- Deliveries ----
+  absl::StatusOr<pushgate::v1::Notification> GetNotification(
+      const pushgate::v1::GetNotificationRequest& request);
+  absl::StatusOr<pushgate::v1::ListNotificationsResponse> ListNotifications(
+      const pushgate::v1::ListNotificationsRequest& request);
+  absl::StatusOr<pushgate::v1::GetStatsResponse> GetStats(
+      const pushgate::v1::GetStatsRequest& request);
+  absl::StatusOr<pushgate::v1::RetryNotificationResponse> RetryNotification(
+      const pushgate::v1::RetryNotificationRequest& request);
+  // Streams events to `on_event` (on the calling thread) until the server ends the stream,
+  // the connection fails, or `on_event` returns false (then OK). No deadline: a watch lasts
+  // as long as the caller wants it.
+  absl::Status WatchNotifications(
+      const pushgate::v1::WatchNotificationsRequest& request,
+      const std::function<bool(const pushgate::v1::NotificationEvent&)>& on_event);
 
  private:
   struct Stubs;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "pushgate_client.h"
 #include "pushgatectl_args.h"
 #include "pushgatectl_output.h"
@@ -67,6 +68,33 @@ int Run(const CtlArgs& args) {
       pb::ListTokensRequest request = pushgate::ctl::BuildListTokensRequest(args);
       return Print(args.all_pages ? client->ListAllTokens(request) : client->ListTokens(request),
                    args.json, pushgate::ctl::FormatTokens);
+    }
+    case pushgate::ctl::Command::kStatus:
+      return Print(client->GetNotification(pushgate::ctl::BuildGetNotificationRequest(args)),
+                   args.json, pushgate::ctl::FormatNotification);
+    case pushgate::ctl::Command::kList:
+      return Print(client->ListNotifications(
+                       pushgate::ctl::BuildListNotificationsRequest(args, absl::Now())),
+                   args.json, pushgate::ctl::FormatNotifications);
+    case pushgate::ctl::Command::kStats:
+      return Print(client->GetStats(pushgate::ctl::BuildGetStatsRequest(args)), args.json,
+                   pushgate::ctl::FormatStats);
+    case pushgate::ctl::Command::kRetry:
+      return Print(client->RetryNotification(pushgate::ctl::BuildRetryRequest(args, absl::Now())),
+                   args.json, pushgate::ctl::FormatRedriven);
+    case pushgate::ctl::Command::kWatch: {
+      // Ctrl-C ends the process (the default action): the server sees the stream go away.
+      absl::Status s = client->WatchNotifications(
+          pushgate::ctl::BuildWatchRequest(args), [&](const pb::NotificationEvent& e) {
+            std::cout << (args.json ? pushgate::ctl::ToJson(e) : pushgate::ctl::FormatEvent(e))
+                      << std::flush;
+            return true;
+          });
+      if (!s.ok()) {
+        std::cerr << pushgate::ctl::FormatError(s);
+        return 1;
+      }
+      return 0;
     }
     case pushgate::ctl::Command::kHelp:
       break;  // answered above, without a channel

@@ -19,7 +19,12 @@ enum : unsigned {
   kReg = 1u << 0,
   kUnreg = 1u << 1,
   kList = 1u << 2,
-  kAny = kReg | kUnreg | kList,
+  kStatus = 1u << 3,
+  kNotes = 1u << 4,  // list
+  kWatch = 1u << 5,
+  kStats = 1u << 6,
+  kRetry = 1u << 7,
+  kAny = kReg | kUnreg | kList | kStatus | kNotes | kWatch | kStats | kRetry,
 };
 
 struct FlagSpec {
@@ -34,7 +39,7 @@ const std::map<std::string, FlagSpec>& Flags() {
       {"timeout", {false, kAny}},
       {"json", {true, kAny}},
       {"app", {false, kAny}},
-      {"uid", {false, kAny}},
+      {"uid", {false, kReg | kUnreg | kList | kNotes | kWatch}},
       {"session", {false, kReg | kUnreg}},
       {"platform", {false, kReg | kUnreg}},
       {"token", {false, kReg | kUnreg}},
@@ -45,8 +50,15 @@ const std::map<std::string, FlagSpec>& Flags() {
       {"auth", {false, kReg}},
       {"device_id", {false, kReg}},
       {"user", {true, kUnreg}},
-      {"page_size", {false, kList}},
-      {"page_token", {false, kList}},
+      {"page_size", {false, kList | kNotes}},
+      {"page_token", {false, kList | kNotes}},
+      {"id", {false, kStatus | kRetry}},
+      {"state", {false, kNotes}},
+      {"type", {false, kNotes}},
+      {"outcome", {false, kNotes}},
+      {"since", {false, kNotes | kRetry}},
+      {"until", {false, kNotes}},
+      {"window", {false, kStats}},
       {"all", {true, kList}},
       {"active_only", {true, kList}},
   };
@@ -65,6 +77,16 @@ unsigned CommandBit(Command c) {
       return kUnreg;
     case Command::kTokens:
       return kList;
+    case Command::kStatus:
+      return kStatus;
+    case Command::kList:
+      return kNotes;
+    case Command::kWatch:
+      return kWatch;
+    case Command::kStats:
+      return kStats;
+    case Command::kRetry:
+      return kRetry;
     case Command::kHelp:
       break;
   }
@@ -79,6 +101,16 @@ const char* CommandName(Command c) {
       return "unregister";
     case Command::kTokens:
       return "tokens";
+    case Command::kStatus:
+      return "status";
+    case Command::kList:
+      return "list";
+    case Command::kWatch:
+      return "watch";
+    case Command::kStats:
+      return "stats";
+    case Command::kRetry:
+      return "retry";
     case Command::kHelp:
       break;
   }
@@ -99,6 +131,35 @@ std::optional<bool> ParseBool(const std::string& v) {
   return std::nullopt;
 }
 
+// Parses "2026-11-28T09:00:00Z" (RFC 3339) into `time`, or "90m" into `ago`.
+absl::Status ParseTimeOrAgo(const std::string& flag, const std::string& v,
+                            std::optional<absl::Time>* time, std::optional<absl::Duration>* ago) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, v, &t, &err)) {
+    *time = t;
+    return absl::OkStatus();
+  }
+  absl::Duration d;
+  if (absl::ParseDuration(v, &d) && d > absl::ZeroDuration()) {
+    *ago = d;
+    return absl::OkStatus();
+  }
+  return Usage(absl::StrCat("--", flag,
+                            ": expected an RFC 3339 time (2026-11-28T09:00:00Z) or a duration "
+                            "before now (1h, 30m), got '",
+                            v, "'"));
+}
+
+template <typename Enum>
+std::optional<Enum> ParseEnum(const std::vector<std::pair<const char*, Enum>>& names,
+                              const std::string& v) {
+  for (const auto& [name, value] : names) {
+    if (v == name) return value;
+  }
+  return std::nullopt;
+}
+
 struct RawFlag {
   std::string name;
   std::string value;
@@ -111,6 +172,7 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
   CtlArgs out;
   std::vector<RawFlag> flags;
   std::optional<std::string> command;
+  std::optional<std::string> operand;  // `status <id>`
 
   // Pass 1: split flags from the one positional argument (the subcommand), wherever it is.
   for (size_t i = 0; i < args.size(); ++i) {
@@ -120,6 +182,10 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
       return out;
     }
     if (a.rfind("--", 0) != 0 || a.size() == 2) {
+      if (command && *command == "status" && !operand) {
+        operand = a;
+        continue;
+      }
       if (command) return Usage(absl::StrCat("unexpected argument '", a, "'"));
       command = a;
       continue;
@@ -141,7 +207,10 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
     flags.push_back(std::move(f));
   }
 
-  if (!command) return Usage("missing command: register, unregister or tokens");
+  if (!command) {
+    return Usage(
+        "missing command: register, unregister, tokens, status, list, watch, stats or retry");
+  }
   if (*command == "help") {
     out.command = Command::kHelp;
     return out;
@@ -151,10 +220,22 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
     out.command = Command::kUnregister;
   } else if (*command == "tokens") {
     out.command = Command::kTokens;
+  } else if (*command == "status") {
+    out.command = Command::kStatus;
+  } else if (*command == "list") {
+    out.command = Command::kList;
+  } else if (*command == "watch") {
+    out.command = Command::kWatch;
+  } else if (*command == "stats") {
+    out.command = Command::kStats;
+  } else if (*command == "retry") {
+    out.command = Command::kRetry;
   } else {
-    return Usage(
-        absl::StrCat("unknown command '", *command, "' (expected register, unregister or tokens)"));
+    return Usage(absl::StrCat("unknown command '", *command,
+                              "' (expected register, unregister, tokens, status, list, watch, "
+                              "stats or retry)"));
   }
+  if (operand) out.id = *operand;
 
   // Pass 2: assign, now that the command is known.
   bool user_flag = false;
@@ -244,6 +325,47 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
       s = boolean(&out.all_pages);
     } else if (f.name == "active_only") {
       s = boolean(&out.active_only);
+    } else if (f.name == "id") {
+      if (!out.id.empty() && out.id != v) return Usage("give the id once");
+      out.id = v;
+    } else if (f.name == "state") {
+      auto e =
+          ParseEnum<pb::NotificationState>({{"queued", pb::NOTIFICATION_STATE_QUEUED},
+                                            {"dispatching", pb::NOTIFICATION_STATE_DISPATCHING},
+                                            {"done", pb::NOTIFICATION_STATE_DONE}},
+                                           v);
+      if (!e)
+        return Usage(absl::StrCat("--state: expected queued, dispatching or done, got '", v, "'"));
+      out.state = *e;
+    } else if (f.name == "type") {
+      auto e = ParseEnum<pb::NotificationType>(
+          {{"chat", pb::NOTIFICATION_TYPE_CHAT}, {"call", pb::NOTIFICATION_TYPE_CALL}}, v);
+      if (!e) return Usage(absl::StrCat("--type: expected chat or call, got '", v, "'"));
+      out.type = *e;
+    } else if (f.name == "outcome") {
+      auto e = ParseEnum<pb::NotificationOutcome>(
+          {{"delivered", pb::NOTIFICATION_OUTCOME_DELIVERED},
+           {"partially_delivered", pb::NOTIFICATION_OUTCOME_PARTIALLY_DELIVERED},
+           {"failed", pb::NOTIFICATION_OUTCOME_FAILED},
+           {"no_targets", pb::NOTIFICATION_OUTCOME_NO_TARGETS},
+           {"filtered", pb::NOTIFICATION_OUTCOME_FILTERED},
+           {"expired", pb::NOTIFICATION_OUTCOME_EXPIRED}},
+          v);
+      if (!e) {
+        return Usage(absl::StrCat(
+            "--outcome: expected delivered, partially_delivered, failed, no_targets, filtered "
+            "or expired, got '",
+            v, "'"));
+      }
+      out.outcome = *e;
+    } else if (f.name == "since") {
+      s = ParseTimeOrAgo("since", v, &out.since, &out.since_ago);
+    } else if (f.name == "until") {
+      s = ParseTimeOrAgo("until", v, &out.until, &out.until_ago);
+    } else if (f.name == "window") {
+      if (!absl::ParseDuration(v, &out.window) || out.window < absl::Seconds(1)) {
+        return Usage(absl::StrCat("--window: expected a duration like 1h or 15m, got '", v, "'"));
+      }
     }
     if (!s.ok()) return s;
   }
@@ -312,6 +434,18 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
     case Command::kTokens:
       if (out.uid.empty()) return Usage("--uid is required for tokens");
       break;
+    case Command::kStatus:
+      if (out.id.empty()) return Usage("status needs a notification id: pushgatectl status <id>");
+      break;
+    case Command::kRetry: {
+      const bool by_id = !out.id.empty();
+      const bool by_time = out.since.has_value() || out.since_ago.has_value();
+      if (by_id == by_time) return Usage("retry needs exactly one of --id or --since");
+      break;
+    }
+    case Command::kList:
+    case Command::kWatch:
+    case Command::kStats:
     case Command::kHelp:
       break;
   }
@@ -335,6 +469,16 @@ commands:
                  --uid <uid> --user   (or --user=<uid>)   every session of a user
   tokens       list a user's registrations, newest first
                  --app --uid [--page_size n] [--page_token t] [--all] [--active_only]
+
+  status <id>  one notification with every delivery and attempt
+  list         notifications, newest first
+                 --app [--uid u] [--state queued|dispatching|done] [--type chat|call]
+                 [--outcome delivered|partially_delivered|failed|no_targets|filtered|expired]
+                 [--since T] [--until T] [--page_size n] [--page_token t]
+  watch        stream state changes live until Ctrl-C   --app [--uid u]
+  stats        counts by state, channel and reason    --app [--window 1h]
+  retry        redrive failed deliveries             --app (--id <id> | --since T)
+  T is an RFC 3339 time (2026-11-28T09:00:00Z) or a duration before now (1h, 30m).
 
 flags for every command:
   --address host:port   (env PUSHGATE_ADDRESS, default 127.0.0.1:50051)
@@ -403,6 +547,69 @@ pb::ListTokensRequest BuildListTokensRequest(const CtlArgs& a) {
   r.set_page_size(a.page_size);
   r.set_page_token(a.page_token);
   r.set_active_only(a.active_only);
+  return r;
+}
+
+namespace {
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  out->set_seconds(ns / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
+}
+
+std::optional<absl::Time> Resolve(const std::optional<absl::Time>& t,
+                                  const std::optional<absl::Duration>& ago, absl::Time now) {
+  if (t) return t;
+  if (ago) return now - *ago;
+  return std::nullopt;
+}
+
+}  // namespace
+
+pb::GetNotificationRequest BuildGetNotificationRequest(const CtlArgs& a) {
+  pb::GetNotificationRequest r;
+  r.set_app_id(a.app);
+  r.set_id(a.id);
+  return r;
+}
+
+pb::ListNotificationsRequest BuildListNotificationsRequest(const CtlArgs& a, absl::Time now) {
+  pb::ListNotificationsRequest r;
+  r.set_app_id(a.app);
+  r.set_uid(a.uid);
+  r.set_state(a.state);
+  r.set_type(a.type);
+  r.set_outcome(a.outcome);
+  if (auto t = Resolve(a.since, a.since_ago, now)) SetTime(*t, r.mutable_start_time());
+  if (auto t = Resolve(a.until, a.until_ago, now)) SetTime(*t, r.mutable_end_time());
+  r.set_page_size(a.page_size);
+  r.set_page_token(a.page_token);
+  return r;
+}
+
+pb::WatchNotificationsRequest BuildWatchRequest(const CtlArgs& a) {
+  pb::WatchNotificationsRequest r;
+  r.set_app_id(a.app);
+  r.set_uid(a.uid);
+  return r;
+}
+
+pb::GetStatsRequest BuildGetStatsRequest(const CtlArgs& a) {
+  pb::GetStatsRequest r;
+  r.set_app_id(a.app);
+  r.set_window_seconds(absl::ToInt64Seconds(a.window));
+  return r;
+}
+
+pb::RetryNotificationRequest BuildRetryRequest(const CtlArgs& a, absl::Time now) {
+  pb::RetryNotificationRequest r;
+  r.set_app_id(a.app);
+  if (!a.id.empty()) {
+    r.set_id(a.id);
+  } else if (auto t = Resolve(a.since, a.since_ago, now)) {
+    SetTime(*t, r.mutable_since());
+  }
   return r;
 }
 

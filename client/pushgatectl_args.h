@@ -2,6 +2,7 @@
 // without a process environment), and turned into request messages.
 //
 //   pushgatectl [flags] register|unregister|tokens [flags]
+//   pushgatectl [flags] status <id> | list | watch | stats | retry [flags]
 //
 // Flags take `--name=value` or `--name value`; '-' and '_' are interchangeable in names.
 #ifndef PUSHGATE_CLIENT_PUSHGATECTL_ARGS_H_
@@ -14,11 +15,23 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pushgate/v1/deliveries.pb.h"
 #include "pushgate/v1/token_registry.pb.h"
 
 namespace pushgate::ctl {
 
-enum class Command { kHelp, kRegister, kUnregister, kTokens };
+enum class Command {
+  kHelp,
+  kRegister,
+  kUnregister,
+  kTokens,
+  // Deliveries
+  kStatus,
+  kList,
+  kWatch,
+  kStats,
+  kRetry,
+};
 enum class UnregisterBy { kToken, kSession, kUser };
 
 struct CtlArgs {
@@ -48,6 +61,19 @@ struct CtlArgs {
   std::string page_token;
   bool all_pages = false;
   bool active_only = false;
+  // status, retry: the notification id (`status <id>` or --id)
+  std::string id;
+  // list filters
+  pushgate::v1::NotificationState state = pushgate::v1::NOTIFICATION_STATE_UNSPECIFIED;
+  pushgate::v1::NotificationType type = pushgate::v1::NOTIFICATION_TYPE_UNSPECIFIED;
+  pushgate::v1::NotificationOutcome outcome = pushgate::v1::NOTIFICATION_OUTCOME_UNSPECIFIED;
+  // list --since/--until, retry --since: an RFC 3339 time, or a duration ("1h") before now.
+  std::optional<absl::Time> since;
+  std::optional<absl::Duration> since_ago;
+  std::optional<absl::Time> until;
+  std::optional<absl::Duration> until_ago;
+  // stats
+  absl::Duration window = absl::ZeroDuration();  // 0: the server's default (1 h)
 };
 
 // Looks up an environment variable; nullopt when unset.
@@ -63,6 +89,13 @@ pushgate::v1::UnregisterTokenRequest BuildUnregisterTokenRequest(const CtlArgs& 
 pushgate::v1::UnregisterSessionRequest BuildUnregisterSessionRequest(const CtlArgs& args);
 pushgate::v1::UnregisterUserRequest BuildUnregisterUserRequest(const CtlArgs& args);
 pushgate::v1::ListTokensRequest BuildListTokensRequest(const CtlArgs& args);
+pushgate::v1::GetNotificationRequest BuildGetNotificationRequest(const CtlArgs& args);
+// `now` resolves --since/--until given as durations.
+pushgate::v1::ListNotificationsRequest BuildListNotificationsRequest(const CtlArgs& args,
+                                                                     absl::Time now);
+pushgate::v1::WatchNotificationsRequest BuildWatchRequest(const CtlArgs& args);
+pushgate::v1::GetStatsRequest BuildGetStatsRequest(const CtlArgs& args);
+pushgate::v1::RetryNotificationRequest BuildRetryRequest(const CtlArgs& args, absl::Time now);
 
 }  // namespace pushgate::ctl
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -89,6 +90,50 @@ std::vector<std::string> Row(const pb::Registration& r) {
 const std::vector<std::string> kHeader = {"ID",      "PLATFORM", "STATE",  "UID",
                                           "SESSION", "TOKEN",    "UPDATED"};
 
+// "NOTIFICATION_STATE_DONE" -> "done": the enum value's name without its prefix.
+std::string EnumWord(const std::string& full, const std::string& prefix) {
+  if (full.rfind(prefix, 0) != 0) return full.empty() ? "?" : full;
+  std::string word = full.substr(prefix.size());
+  if (word == "UNSPECIFIED") return "-";
+  return absl::AsciiStrToLower(word);
+}
+
+std::string StateWord(pb::NotificationState s) {
+  return EnumWord(pb::NotificationState_Name(s), "NOTIFICATION_STATE_");
+}
+std::string OutcomeWord(pb::NotificationOutcome o) {
+  return EnumWord(pb::NotificationOutcome_Name(o), "NOTIFICATION_OUTCOME_");
+}
+std::string TypeWord(pb::NotificationType t) {
+  return EnumWord(pb::NotificationType_Name(t), "NOTIFICATION_TYPE_");
+}
+std::string ChannelWord(pb::Channel c) { return EnumWord(pb::Channel_Name(c), "CHANNEL_"); }
+std::string DeliveryWord(pb::DeliveryState s) {
+  return EnumWord(pb::DeliveryState_Name(s), "DELIVERY_STATE_");
+}
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+const std::vector<std::string> kNotificationHeader = {"ID",      "UID",      "TYPE",   "STATE",
+                                                      "OUTCOME", "RECEIVED", "UPDATED"};
+
+std::vector<std::string> NotificationRow(const pb::Notification& n) {
+  return {n.id(),
+          n.uid(),
+          TypeWord(n.type()),
+          StateWord(n.state()),
+          OutcomeWord(n.outcome()),
+          Time(n.receive_time()),
+          Time(n.update_time())};
+}
+
+void AppendCounts(const std::string& title,
+                  const google::protobuf::RepeatedPtrField<pb::CountByKey>& counts,
+                  std::vector<std::vector<std::string>>* rows) {
+  for (const pb::CountByKey& c : counts) {
+    rows->push_back({title, c.key().empty() ? "(none)" : c.key(), absl::StrCat(c.count())});
+  }
+}
+
 }  // namespace
 
 std::string ToJson(const google::protobuf::Message& message) {
@@ -124,6 +169,64 @@ std::string FormatTokens(const pb::ListTokensResponse& response) {
     absl::StrAppend(&out, "more: --page_token ", response.next_page_token(), "\n");
   }
   return out;
+}
+
+std::string FormatNotification(const pb::Notification& n) {
+  std::string out = Table({kNotificationHeader, NotificationRow(n)});
+  if (n.deliveries().empty()) return out + "no deliveries\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"DELIVERY", "CHANNEL", "STATE", "ATTEMPTS", "HTTP", "REASON", "TARGET", "UPDATED"}};
+  for (const pb::Delivery& d : n.deliveries()) {
+    rows.push_back(
+        {d.id(), ChannelWord(d.channel()), DeliveryWord(d.state()), absl::StrCat(d.attempt_count()),
+         d.last_http_status() == 0 ? "-" : absl::StrCat(d.last_http_status()),
+         OrDash(d.last_reason()), OrDash(Shorten(d.target_hint(), 30)), Time(d.update_time())});
+  }
+  absl::StrAppend(&out, "\n", Table(rows));
+  return out;
+}
+
+std::string FormatNotifications(const pb::ListNotificationsResponse& response) {
+  if (response.notifications().empty()) return "no notifications\n";
+  std::vector<std::vector<std::string>> rows = {kNotificationHeader};
+  for (const pb::Notification& n : response.notifications()) rows.push_back(NotificationRow(n));
+  std::string out = Table(rows);
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&out, "more: --page_token ", response.next_page_token(), "\n");
+  }
+  return out;
+}
+
+std::string FormatEvent(const pb::NotificationEvent& e) {
+  std::string out = absl::StrCat(Time(e.event_time()), "  notification ", e.notification_id(),
+                                 "  uid=", e.uid(), "  ", StateWord(e.state()));
+  if (e.outcome() != pb::NOTIFICATION_OUTCOME_UNSPECIFIED) {
+    absl::StrAppend(&out, "/", OutcomeWord(e.outcome()));
+  }
+  if (e.has_delivery()) {
+    const pb::Delivery& d = e.delivery();
+    absl::StrAppend(&out, "  delivery ", d.id(), " ", ChannelWord(d.channel()), " ",
+                    DeliveryWord(d.state()));
+    if (!d.last_reason().empty()) absl::StrAppend(&out, " (", d.last_reason(), ")");
+  }
+  return out + "\n";
+}
+
+std::string FormatStats(const pb::GetStatsResponse& r) {
+  std::vector<std::vector<std::string>> rows = {{"WHAT", "KEY", "COUNT"}};
+  AppendCounts("notifications", r.notifications_by_state(), &rows);
+  AppendCounts("deliveries", r.deliveries_by_state(), &rows);
+  AppendCounts("channel", r.deliveries_by_channel(), &rows);
+  AppendCounts("reason", r.deliveries_by_reason(), &rows);
+  std::string out = Table(rows);
+  absl::StrAppend(&out, "queue depth: ", r.queue_depth(),
+                  "  oldest waiting: ", r.oldest_waiting_age_seconds(), "s\n");
+  return out;
+}
+
+std::string FormatRedriven(const pb::RetryNotificationResponse& r) {
+  return absl::StrCat("redriven ", r.redriven_count(),
+                      r.redriven_count() == 1 ? " delivery" : " deliveries", "\n");
 }
 
 std::string FormatError(const absl::Status& status) {

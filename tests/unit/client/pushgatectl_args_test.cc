@@ -182,7 +182,7 @@ TEST(ParseArgs, ConnectionFromFlagsOrEnvironment) {
 TEST(ParseArgs, CommandAndFlagErrors) {
   ExpectUsageError({}, "missing command");
   ExpectUsageError({"--app=a"}, "missing command");
-  ExpectUsageError({"list", "--app=a"}, "unknown command 'list'");
+  ExpectUsageError({"send", "--app=a"}, "unknown command 'send'");
   ExpectUsageError({"tokens", "tokens"}, "unexpected argument");
   ExpectUsageError({"tokens", "--app=a", "--uid=u", "--colour=red"}, "unknown flag --colour");
   ExpectUsageError({"tokens", "--uid=u", "--app"}, "--app needs a value");
