@@ -73,7 +73,7 @@ Json RenderMessage(const NotificationContent& c, const store::Registration& reg,
     Json n = Json::object();
     PutText(n, "title", c.title);
     PutText(n, "body", s.body);
-    m["notification"] = std::move(n);
+    if (!n.empty()) m["notification"] = std::move(n);  // nothing to show: no empty block
   }
   m["data"] = RenderData(c, s, /*with_text=*/data_only);
 

@@ -198,5 +198,14 @@ TEST(FcmRequestBuilder, ReservedKeys) {
   EXPECT_FALSE(IsReservedFcmDataKey("type"));
 }
 
+TEST(FcmRequestBuilder, NoEmptyNotificationBlock) {
+  auto content = Fixture("chat.json");
+  content.title.clear();
+  content.body.clear();
+  auto r = BuildFcmRequest(content, Reg("android"), kProject, kNow, Options());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(json::parse(r->body)["message"].contains("notification"));
+}
+
 }  // namespace
 }  // namespace pushgate::providers
