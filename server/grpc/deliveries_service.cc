@@ -373,27 +373,55 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
  public:
   WatchReactor(DeliveriesService* service, std::string app_id, std::string uid,
                store::ChangeCursor start)
-      : service_(service), app_id_(std::move(app_id)), uid_(std::move(uid)), cursor_(start) {
+      : service_(service),
+        app_id_(std::move(app_id)),
+        uid_(std::move(uid)),
+        start_(start),
+        newest_ms_(start.updated_at_ms) {
     service_->AddWatcher(this);
   }
 
   // Called by the poller thread (with the service's watchers_mu_ held).
   void Poll(store::StatusStore& status, int queue_limit) {
-    constexpr int kChangesPerPoll = 200;
-    absl::StatusOr<std::vector<store::NotificationChange>> changes =
-        status.ChangesSince(app_id_, uid_, cursor_, kChangesPerPoll);
-    if (!changes.ok()) return;  // a busy reader pool: try again next interval
-    if (changes->empty()) return;
+    constexpr int kChangesPerPage = 200;
+    constexpr int kMaxPagesPerPoll = 10;
+    // A row is stamped with its writer's clock before its batch commits, so it can become
+    // visible with an updated_at a little below changes already streamed. Each poll therefore
+    // re-reads a window behind the newest change seen and skips what it already sent.
+    constexpr int64_t kLookbackMs = 2000;
+    store::ChangeCursor after{std::max<int64_t>(0, newest_ms_ - kLookbackMs), 0};
+    std::vector<store::NotificationChange> fresh;
+    for (int page = 0; page < kMaxPagesPerPoll; ++page) {
+      absl::StatusOr<std::vector<store::NotificationChange>> changes =
+          status.ChangesSince(app_id_, uid_, after, kChangesPerPage);
+      if (!changes.ok()) break;  // a busy reader pool: try again next interval
+      for (store::NotificationChange& c : *changes) {
+        after = {c.notification.updated_at_ms, c.notification.id};
+        fresh.push_back(std::move(c));
+      }
+      if (static_cast<int>(changes->size()) < kChangesPerPage) break;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_) return;
-    for (const store::NotificationChange& c : *changes) {
-      cursor_ = {c.notification.updated_at_ms, c.notification.id};
+    for (const store::NotificationChange& c : fresh) {
+      const store::NotificationRecord& n = c.notification;
+      if (n.updated_at_ms < start_.updated_at_ms ||
+          (n.updated_at_ms == start_.updated_at_ms && n.id <= start_.id)) {
+        continue;  // changed before the watch began: that is history (ListNotifications)
+      }
       for (const store::DeliveryRecord& d : c.deliveries) {
-        pb::NotificationEvent& e = Enqueue(c.notification, queue_limit);
+        if (!sent_deliveries_.insert({d.updated_at_ms, d.id}).second) continue;
+        pb::NotificationEvent& e = Enqueue(n, queue_limit);
         ToProtoDelivery(d, e.mutable_delivery());
         ToProtoTimestamp(d.updated_at_ms, e.mutable_event_time());
       }
-      Enqueue(c.notification, queue_limit);
+      if (sent_notifications_.insert({n.updated_at_ms, n.id}).second) Enqueue(n, queue_limit);
+      newest_ms_ = std::max(newest_ms_, n.updated_at_ms);
+    }
+    // What fell out of the window can no longer come back from the query.
+    const int64_t floor = newest_ms_ - kLookbackMs;
+    for (auto* seen : {&sent_notifications_, &sent_deliveries_}) {
+      while (!seen->empty() && seen->begin()->first < floor) seen->erase(seen->begin());
     }
     WriteNextLocked();
   }
@@ -458,7 +486,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
   DeliveriesService* const service_;
   const std::string app_id_;
   const std::string uid_;
-  store::ChangeCursor cursor_;  // only the poller touches it
+  const store::ChangeCursor start_;  // the app's newest change when the watch began
+  // Only the poller touches these.
+  int64_t newest_ms_;  // the newest updated_at streamed (or start_'s)
+  std::set<std::pair<int64_t, int64_t>> sent_notifications_;  // (updated_at, id) in the window
+  std::set<std::pair<int64_t, int64_t>> sent_deliveries_;     // (updated_at, id) in the window
 
   std::mutex mu_;
   std::deque<pb::NotificationEvent> queue_;  // guarded by mu_

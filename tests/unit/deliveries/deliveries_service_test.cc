@@ -385,5 +385,31 @@ TEST_F(DeliveriesServiceTest, WatchStreamsChangesAndReleasesOnDisconnect) {
   EXPECT_EQ(service_->active_watchers(), 0);
 }
 
+TEST_F(DeliveriesServiceTest, WatchSeesAChangeCommittedAfterANewerOne) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, "key-1");
+  pb::WatchNotificationsRequest req;
+  req.set_app_id("app1");
+  auto reader = stub_->WatchNotifications(&ctx, req);
+  for (int i = 0; i < 200 && service_->active_watchers() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const int64_t newer = Seed("app1", "alice", now_ + 5000, std::nullopt);
+  pb::NotificationEvent e;
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.notification_id(), Id(newer));
+  // Stamped earlier, committed later (as a slow writer batch would): still streamed, once.
+  const int64_t late = Seed("app1", "alice", now_ + 4000, std::nullopt);
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.notification_id(), Id(late));
+  const int64_t last = Seed("app1", "alice", now_ + 6000, std::nullopt);
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.notification_id(), Id(last));  // nothing repeated in between
+  ctx.TryCancel();
+  while (reader->Read(&e)) {
+  }
+  reader->Finish();
+}
+
 }  // namespace
 }  // namespace pushgate::grpc_api
