@@ -129,9 +129,17 @@ absl::StatusOr<std::vector<NotificationRecord>> ReadNotificationList(StatementCa
   if (q.received_from_ms > 0) f.Int("received_at >= ?", q.received_from_ms);
   if (q.received_until_ms > 0) f.Int("received_at < ?", q.received_until_ms);
   if (q.before_id > 0) f.Int("id < ?", q.before_id);
-  const std::string sql =
-      absl::StrCat("SELECT ", kNotificationColumns, " FROM notifications WHERE 1", f.sql,
-                   " ORDER BY id DESC LIMIT ?");
+  // Without statistics the planner may pick notifications_state (or the app's updated_at
+  // index) and then sort every matching row for each page; walking an (app_id[, uid], id)
+  // index backwards stops after `limit` rows instead. A time range is narrow enough to sort.
+  const char* index = "";
+  if (!q.uid.empty()) {
+    index = " INDEXED BY notifications_app_uid";
+  } else if (q.received_from_ms == 0 && q.received_until_ms == 0) {
+    index = " INDEXED BY notifications_app";
+  }
+  const std::string sql = absl::StrCat("SELECT ", kNotificationColumns, " FROM notifications",
+                                       index, " WHERE 1", f.sql, " ORDER BY id DESC LIMIT ?");
   CachedStatement select = statements.Get(sql);
   f.Bind(*select);
   select->bind(static_cast<int>(f.binds.size()) + 1, q.limit);
