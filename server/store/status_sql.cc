@@ -76,12 +76,13 @@ void AddDelivery(const std::string& key, int64_t n, std::map<std::string, int64_
 constexpr char kFailedOfNotification[] =
     "SELECT d.id, d.notification_id, n.state FROM deliveries d "
     "JOIN notifications n ON n.id = d.notification_id "
-    "WHERE n.id = ?1 AND n.app_id = ?2 AND d.state = 'failed'";
+    "WHERE n.id = ?1 AND n.app_id = ?2 AND d.state = 'failed' AND d.updated_at < ?3 LIMIT ?4";
 
 constexpr char kFailedSince[] =
     "SELECT d.id, d.notification_id, n.state FROM notifications n "
     "JOIN deliveries d ON d.notification_id = n.id "
-    "WHERE n.app_id = ?1 AND n.received_at >= ?2 AND d.state = 'failed'";
+    "WHERE n.app_id = ?1 AND n.received_at >= ?2 AND d.state = 'failed' AND d.updated_at < ?3 "
+    "LIMIT ?4";
 
 // Attempt budget reset: attempt_count is what the retry policy counts against max_attempts.
 // The attempt log keeps the earlier attempts (numbers restart at 1 after a redrive).
@@ -256,7 +257,8 @@ absl::StatusOr<ChangeCursor> ReadLatestChange(StatementCache& statements,
   return c;
 }
 
-absl::StatusOr<int> RedriveInTxn(WriteTxn& txn, const RedriveScope& scope, int64_t now_ms) {
+absl::StatusOr<int> RedriveInTxn(WriteTxn& txn, const RedriveScope& scope, int64_t now_ms,
+                                 int limit) {
   struct Row {
     int64_t delivery_id;
     int64_t notification_id;
@@ -273,6 +275,10 @@ absl::StatusOr<int> RedriveInTxn(WriteTxn& txn, const RedriveScope& scope, int64
       select->bind(1, scope.app_id);
       select->bind(2, scope.since_ms);
     }
+    // Failed before this redrive began: a delivery it redrove that failed again meanwhile
+    // (updated_at >= now_ms) is not taken a second time by a later batch.
+    select->bind(3, now_ms);
+    select->bind(4, limit);
     while (select->executeStep()) {
       rows.push_back(Row{Int64(*select, 0), Int64(*select, 1), Text(*select, 2)});
     }

@@ -29,7 +29,9 @@ absl::StatusOr<std::vector<NotificationChange>> ReadChangesSince(StatementCache&
 absl::StatusOr<ChangeCursor> ReadLatestChange(StatementCache& statements,
                                               const std::string& app_id);
 
-absl::StatusOr<int> RedriveInTxn(WriteTxn& txn, const RedriveScope& scope, int64_t now_ms);
+// Redrives up to `limit` of the scope's deliveries that failed before `now_ms`.
+absl::StatusOr<int> RedriveInTxn(WriteTxn& txn, const RedriveScope& scope, int64_t now_ms,
+                                 int limit);
 
 absl::StatusOr<RetentionBatch> DeleteExpiredInTxn(WriteTxn& txn, int64_t notifications_before_ms,
                                                   int64_t registrations_before_ms, int limit);

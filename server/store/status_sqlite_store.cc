@@ -1,5 +1,6 @@
 #include "store/status_sqlite_store.h"
 
+#include <memory>
 #include <utility>
 
 #include "store/delivery_sql.h"
@@ -26,10 +27,44 @@ absl::StatusOr<StatusStats> SqliteStatusStore::Stats(const std::string& app_id, 
   });
 }
 
+namespace {
+
+// A redrive "since a time" may touch many deliveries; as one transaction it would hold the
+// writer (and every ingest behind it) for as long as it takes. It runs as a chain of small
+// jobs instead, each submitted when the previous one committed.
+constexpr int kRedriveBatch = 500;
+
+struct RedriveChain {
+  SqliteStore* store;
+  RedriveScope scope;
+  int64_t now_ms;
+  Callback<int> done;
+  int total = 0;
+};
+
+absl::Status SubmitRedriveBatch(std::shared_ptr<RedriveChain> chain) {
+  SqliteStore* store = chain->store;
+  return store->Submit<int>(
+      [chain](WriteTxn& txn) {
+        return RedriveInTxn(txn, chain->scope, chain->now_ms, kRedriveBatch);
+      },
+      [chain](absl::StatusOr<int> redriven) {
+        // A failed batch fails the call: what earlier batches redrove stays redriven, and
+        // calling again takes the rest (only 'failed' deliveries are ever picked).
+        if (!redriven.ok()) return chain->done(redriven.status());
+        chain->total += *redriven;
+        if (*redriven < kRedriveBatch) return chain->done(chain->total);
+        if (absl::Status s = SubmitRedriveBatch(chain); !s.ok()) chain->done(s);
+      },
+      JobShape::kMultiStatement);
+}
+
+}  // namespace
+
 absl::Status SqliteStatusStore::Redrive(RedriveScope scope, int64_t now_ms, Callback<int> done) {
-  return store_->Submit<int>([scope = std::move(scope),
-                              now_ms](WriteTxn& txn) { return RedriveInTxn(txn, scope, now_ms); },
-                             std::move(done), JobShape::kMultiStatement);
+  auto chain = std::make_shared<RedriveChain>(
+      RedriveChain{store_, std::move(scope), now_ms, std::move(done)});
+  return SubmitRedriveBatch(std::move(chain));
 }
 
 absl::StatusOr<std::vector<NotificationChange>> SqliteStatusStore::ChangesSince(

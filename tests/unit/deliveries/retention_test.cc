@@ -95,6 +95,27 @@ TEST_F(RetentionTest, InactiveRegistrationsGoActiveOnesStay) {
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM registrations WHERE uid = 'carol'"), 1);
 }
 
+// Redrive lives in the same status store; its batching is tested here beside retention's.
+TEST_F(RetentionTest, RedriveSinceRunsInBatchesAndCountsEveryDelivery) {
+  RegisterDevice("app1", "bulk", 1);
+  constexpr int kFailed = 1100;  // three writer jobs of at most 500
+  for (int i = 0; i < kFailed; ++i) {
+    Seed("app1", "bulk", now_ - 100'000 + i, DeliveryState::kFailed);
+  }
+  RedriveScope scope;
+  scope.app_id = "app1";
+  scope.since_ms = now_ - kDay;
+  auto redriven = Await<int>(
+      [&](Callback<int> done) { return status_->Redrive(scope, now_ + 1, std::move(done)); });
+  ASSERT_TRUE(redriven.ok()) << redriven.status();
+  EXPECT_EQ(*redriven, kFailed);
+  ExpectCountersExact();
+  auto db = RawConnection(config_);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM deliveries WHERE state = 'failed'"), 0);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications WHERE state = 'dispatching'"),
+            kFailed);
+}
+
 TEST(RetentionCutoffsTest, DaysBeforeNow) {
   config::RetentionConfig c;
   engine::RetentionCutoffs cut = engine::ComputeRetentionCutoffs(c, 100 * kDay);
