@@ -313,6 +313,8 @@ TEST_F(WebhookTest, LockedDatabaseAnswers503ThenRecoversWhenReleased) {
   {
     // Another process holding the write lock (a backup, a careless sqlite3 shell).
     SQLite::Database db(DbPath(), SQLite::OPEN_READWRITE);
+    // The engine may be mid-commit; wait for it like any polite second writer would.
+    db.setBusyTimeout(10'000);
     db.exec("BEGIN EXCLUSIVE");
     HttpResult locked = HttpRequest(
         "POST", server_->http_url("/webhook"), ChatPayloadFor("during-lock"),
