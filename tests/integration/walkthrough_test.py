@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The README walkthrough (docs/WALKTHROUGH.md) against the real binary, grpcurl-style.
+"""The README walkthrough against the real binary, grpcurl-style.
 
 grpcurl is not packaged in Debian, so this does what it does: it asks the server for its
 schema through server reflection (v1alpha, the only version gRPC 1.51 serves), builds message
@@ -184,7 +184,7 @@ class WalkthroughTest(unittest.TestCase):
         stubs = os.path.join(cls.work, "stubs")
         os.mkdir(stubs)
         generate_stubs(stubs)
-        with open(os.path.join(ARGS.source, "docs", "WALKTHROUGH.md")) as f:
+        with open(os.path.join(ARGS.source, "README.md")) as f:
             cls.markdown = f.read()
         cls.server = Server(ARGS.binary, cls.work)
         cls.channel = grpc.insecure_channel("127.0.0.1:%d" % cls.server.grpc_port)
