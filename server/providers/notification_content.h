@@ -13,7 +13,7 @@ namespace pushgate::providers {
 
 struct NotificationContent {
   int64_t notification_id = 0;
-  std::string uid;  // recipient
+  std::string uid;   // recipient
   std::string type;  // "chat" | "call"
   std::string title;
   std::string body;
@@ -29,7 +29,7 @@ struct NotificationContent {
   std::optional<int64_t> unread_message_count;
   std::string call_action;  // calls only
   std::string call_session_id;
-  std::string call_type;  // "audio" | "video"
+  std::string call_type;     // "audio" | "video"
   std::string message_json;  // the `message` object serialised, "" when absent
   std::string custom_json;   // the `custom` object serialised, "" when absent
   int64_t received_at_ms = 0;

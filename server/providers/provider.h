@@ -18,18 +18,18 @@ namespace pushgate::providers {
 // protocols.md §5: the classes the engine acts on.
 enum class Outcome {
   kDelivered,
-  kRetry,               // transient: 429, 5xx, timeouts, connection errors
-  kTokenDead,           // retire the registration (subject to the 410 timestamp rule)
-  kConfigError,         // our credentials/config are wrong: alert, retry later, keep tokens
-  kPermanentFailure,    // the request itself is wrong (our bug / payload): fail, don't retry
+  kRetry,             // transient: 429, 5xx, timeouts, connection errors
+  kTokenDead,         // retire the registration (subject to the 410 timestamp rule)
+  kConfigError,       // our credentials/config are wrong: alert, retry later, keep tokens
+  kPermanentFailure,  // the request itself is wrong (our bug / payload): fail, don't retry
 };
 const char* OutcomeName(Outcome o);
 
 struct SendResult {
   Outcome outcome = Outcome::kRetry;
-  int http_status = 0;               // 0: no HTTP answer
-  std::string reason;                // provider reason or our transport error text
-  std::string provider_message_id;   // apns-id, FCM message name, ...
+  int http_status = 0;              // 0: no HTTP answer
+  std::string reason;               // provider reason or our transport error text
+  std::string provider_message_id;  // apns-id, FCM message name, ...
   std::optional<absl::Duration> retry_after;
   // APNs 410: when the provider saw the token become invalid (ms since epoch); 0 if unknown.
   int64_t token_invalid_since_ms = 0;

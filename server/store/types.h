@@ -85,8 +85,8 @@ struct NewNotification {
   std::string tag;
   std::string conversation_id;
   std::string sender;
-  std::string payload;          // the request body exactly as received
-  int64_t dedupe_hash = 0;      // first 8 bytes of SHA-256(body), see webhook/dedupe.h
+  std::string payload;      // the request body exactly as received
+  int64_t dedupe_hash = 0;  // first 8 bytes of SHA-256(body), see webhook/dedupe.h
   int64_t received_at_ms = 0;
 };
 

@@ -4,10 +4,10 @@
 
 #include <thread>
 
-#include "pushgate_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "harness.h"
+#include "pushgate_client.h"
 
 namespace pushgate::testing {
 namespace {
