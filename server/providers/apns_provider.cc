@@ -6,26 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "providers/apns_response_classifier.h"
+#include "providers/provider_answer.h"
 
 namespace pushgate::providers {
 namespace {
-
-SendResult Local(Outcome outcome, std::string reason) {
-  SendResult r;
-  r.outcome = outcome;
-  r.reason = std::move(reason);
-  return r;
-}
-
-ApnsAnswer ToAnswer(Http2Response&& response) {
-  ApnsAnswer a;
-  a.status = response.status;
-  a.headers = std::move(response.headers);
-  a.body = std::move(response.body);
-  a.transport_error = std::move(response.transport_error);
-  a.timed_out = response.timed_out;
-  return a;
-}
 
 void SetAuthorization(Http2Request& request, const std::string& jwt) {
   const std::string value = absl::StrCat("bearer ", jwt);
@@ -105,25 +89,25 @@ std::string ApnsProvider::PoolKey(ApnsEnvironment env) const {
 
 void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
   if (request.content == nullptr) {
-    done(Local(Outcome::kPermanentFailure, "no notification content"));
+    done(LocalResult(Outcome::kPermanentFailure, "no notification content"));
     return;
   }
   const store::RegistrationInput& reg = request.registration.input;
   if (ApnsPushKindFor(*request.content, reg.platform) == ApnsPushKind::kNone) {
-    done(Local(Outcome::kPermanentFailure, "NotApplicable"));
+    done(LocalResult(Outcome::kPermanentFailure, "NotApplicable"));
     return;
   }
   if (!IsValidApnsDeviceToken(reg.token)) {
-    done(Local(Outcome::kTokenDead, "BadDeviceToken"));
+    done(LocalResult(Outcome::kTokenDead, "BadDeviceToken"));
     return;
   }
   auto built = BuildApnsRequest(*request.content, request.registration, request.attempt_id,
                                 options_.now(), options_.build);
   if (!built.ok()) {
     if (built.status().code() == absl::StatusCode::kOutOfRange) {
-      done(Local(Outcome::kPermanentFailure, "PayloadTooLarge"));
+      done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));
     } else {
-      done(Local(Outcome::kConfigError, std::string(built.status().message())));
+      done(LocalResult(Outcome::kConfigError, std::string(built.status().message())));
     }
     return;
   }
@@ -145,8 +129,8 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
   if (token_cache_) {
     auto token = token_cache_->Token();
     if (!token.ok()) {
-      done(Local(Outcome::kConfigError,
-                 absl::StrCat("cannot sign APNs provider token: ", token.status().message())));
+      done(LocalResult(Outcome::kConfigError, absl::StrCat("cannot sign APNs provider token: ",
+                                                           token.status().message())));
       return;
     }
     jwt = *std::move(token);
@@ -160,7 +144,8 @@ void ApnsProvider::SendAttempt(std::shared_ptr<const Http2Request> request, std:
   Http2Request copy = *request;  // kept: a renewal resends the same request
   client_->Send(std::move(copy), [this, request = std::move(request), jwt = std::move(jwt), renewed,
                                   done = std::move(done)](Http2Response response) {
-    ApnsClassification c = ClassifyApnsAnswer(ToAnswer(std::move(response)), options_.now());
+    ApnsClassification c =
+        ClassifyApnsAnswer(ToProviderAnswer(std::move(response)), options_.now());
     if (!c.provider_token_expired) {
       done(std::move(c.result));
       return;

@@ -6,31 +6,16 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "providers/fcm_response_classifier.h"
+#include "providers/provider_answer.h"
 
 namespace pushgate::providers {
 namespace {
 
-SendResult Local(Outcome outcome, std::string reason) {
-  SendResult r;
-  r.outcome = outcome;
-  r.reason = std::move(reason);
-  return r;
-}
-
-FcmAnswer ToAnswer(Http2Response&& response) {
-  FcmAnswer a;
-  a.status = response.status;
-  a.headers = std::move(response.headers);
-  a.body = std::move(response.body);
-  a.transport_error = std::move(response.transport_error);
-  a.timed_out = response.timed_out;
-  return a;
-}
-
 // No access token: an unreachable endpoint is worth retrying, a refused grant is our config.
 SendResult NoToken(const absl::Status& s) {
-  return Local(s.code() == absl::StatusCode::kUnavailable ? Outcome::kRetry : Outcome::kConfigError,
-               absl::StrCat("no FCM access token: ", s.message()));
+  return LocalResult(
+      s.code() == absl::StatusCode::kUnavailable ? Outcome::kRetry : Outcome::kConfigError,
+      absl::StrCat("no FCM access token: ", s.message()));
 }
 
 }  // namespace
@@ -61,25 +46,25 @@ FcmProvider::FcmProvider(Http2Client* client, FcmProviderOptions options, FcmSer
 
 void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
   if (request.content == nullptr) {
-    done(Local(Outcome::kPermanentFailure, "no notification content"));
+    done(LocalResult(Outcome::kPermanentFailure, "no notification content"));
     return;
   }
   const store::RegistrationInput& reg = request.registration.input;
   if (reg.platform != store::Platform::kFcm) {
-    done(Local(Outcome::kPermanentFailure, "NotApplicable"));
+    done(LocalResult(Outcome::kPermanentFailure, "NotApplicable"));
     return;
   }
   if (reg.token.empty()) {
-    done(Local(Outcome::kTokenDead, "InvalidToken"));
+    done(LocalResult(Outcome::kTokenDead, "InvalidToken"));
     return;
   }
   auto built = BuildFcmRequest(*request.content, request.registration, project_id(), options_.now(),
                                options_.build);
   if (!built.ok()) {
     if (built.status().code() == absl::StatusCode::kOutOfRange) {
-      done(Local(Outcome::kPermanentFailure, "PayloadTooLarge"));
+      done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));
     } else {
-      done(Local(Outcome::kConfigError, std::string(built.status().message())));
+      done(LocalResult(Outcome::kConfigError, std::string(built.status().message())));
     }
     return;
   }
@@ -105,26 +90,28 @@ void FcmProvider::SendWithToken(std::shared_ptr<const Http2Request> request, boo
     }
     Http2Request copy = *request;  // kept: a refresh resends the same request
     copy.headers.emplace_back("authorization", absl::StrCat("Bearer ", *token));
-    client_->Send(
-        std::move(copy), [this, request = std::move(request), refreshed, token = *std::move(token),
-                          done = std::move(done)](Http2Response response) mutable {
-          FcmClassification c = ClassifyFcmAnswer(ToAnswer(std::move(response)), options_.now());
-          if (!c.access_token_rejected) {
-            done(std::move(c.result));
-            return;
-          }
-          if (refreshed) {
-            // Refused again with a token fetched just now: the service account lacks the right
-            // to send for this project, or the clocks disagree. Not the device's fault.
-            c.result.reason = "UNAUTHENTICATED (again after refreshing the access token)";
-            LogWarn("fcm_access_token_rejected", {{"pool", request->pool}});
-            done(std::move(c.result));
-            return;
-          }
-          LogInfo("fcm_access_token_refresh", {{"pool", request->pool}});
-          token_source_->Invalidate(token);
-          SendWithToken(std::move(request), /*refreshed=*/true, std::move(done));
-        });
+    client_->Send(std::move(copy),
+                  [this, request = std::move(request), refreshed, token = *std::move(token),
+                   done = std::move(done)](Http2Response response) mutable {
+                    FcmClassification c =
+                        ClassifyFcmAnswer(ToProviderAnswer(std::move(response)), options_.now());
+                    if (!c.access_token_rejected) {
+                      done(std::move(c.result));
+                      return;
+                    }
+                    if (refreshed) {
+                      // Refused again with a token fetched just now: the service account lacks the
+                      // right to send for this project, or the clocks disagree. Not the device's
+                      // fault.
+                      c.result.reason = "UNAUTHENTICATED (again after refreshing the access token)";
+                      LogWarn("fcm_access_token_rejected", {{"pool", request->pool}});
+                      done(std::move(c.result));
+                      return;
+                    }
+                    LogInfo("fcm_access_token_refresh", {{"pool", request->pool}});
+                    token_source_->Invalidate(token);
+                    SendWithToken(std::move(request), /*refreshed=*/true, std::move(done));
+                  });
   });
 }
 

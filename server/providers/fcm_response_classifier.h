@@ -9,17 +9,12 @@
 
 #include "absl/time/time.h"
 #include "providers/provider.h"
+#include "providers/provider_answer.h"
 
 namespace pushgate::providers {
 
-// The parts of an answer the classification depends on (a subset of Http2Response).
-struct FcmAnswer {
-  int status = 0;                                            // 0: no HTTP answer
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-  std::string body;
-  std::string transport_error;
-  bool timed_out = false;
-};
+// The parts of an answer the classification depends on (see provider_answer.h).
+using FcmAnswer = ProviderAnswer;
 
 struct FcmClassification {
   SendResult result;
