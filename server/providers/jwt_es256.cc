@@ -1,12 +1,10 @@
 #include "providers/jwt_es256.h"
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "providers/pem_key.h"
 
 namespace pushgate::providers {
 namespace {
@@ -33,9 +32,6 @@ std::string OpenSslError() {
   return buf;
 }
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
@@ -46,16 +42,10 @@ struct SigFree {
 }  // namespace
 
 absl::StatusOr<EcPrivateKey> LoadEcPrivateKeyPem(std::string_view pem) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return absl::InternalError("BIO_new_mem_buf failed");
-  // A passphrase callback that supplies none: OpenSSL's default would prompt on the terminal
-  // for an encrypted key, which a daemon must never do.
-  pem_password_cb* no_passphrase = [](char*, int, int, void*) -> int { return 0; };
-  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
-  if (raw == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("not a PEM private key: ", OpenSslError()));
-  }
-  std::shared_ptr<EVP_PKEY> key(raw, EVP_PKEY_free);
+  absl::StatusOr<std::shared_ptr<EVP_PKEY>> loaded = LoadPrivateKeyPem(pem);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<EVP_PKEY> key = *std::move(loaded);
+  EVP_PKEY* raw = key.get();
   if (!EVP_PKEY_is_a(raw, "EC")) {
     return absl::InvalidArgumentError("private key is not an EC key (ES256 needs P-256)");
   }

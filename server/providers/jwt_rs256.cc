@@ -1,14 +1,13 @@
 #include "providers/jwt_rs256.h"
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "providers/pem_key.h"
 
 namespace pushgate::providers {
 namespace {
@@ -27,9 +26,6 @@ std::string LastOpenSslError() {
   return buf;
 }
 
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
@@ -37,15 +33,10 @@ struct MdCtxDeleter {
 }  // namespace
 
 absl::StatusOr<RsaPrivateKey> LoadRsaPrivateKeyPem(std::string_view pem) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return absl::InternalError("BIO_new_mem_buf failed");
-  // No passphrase callback prompt: a daemon must never wait on a terminal.
-  pem_password_cb* no_passphrase = [](char*, int, int, void*) -> int { return 0; };
-  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
-  if (raw == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("not a PEM private key: ", LastOpenSslError()));
-  }
-  std::shared_ptr<EVP_PKEY> key(raw, EVP_PKEY_free);
+  absl::StatusOr<std::shared_ptr<EVP_PKEY>> loaded = LoadPrivateKeyPem(pem);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<EVP_PKEY> key = *std::move(loaded);
+  EVP_PKEY* raw = key.get();
   if (!EVP_PKEY_is_a(raw, "RSA")) {
     return absl::InvalidArgumentError("private key is not an RSA key (RS256 needs RSA)");
   }
