@@ -5,9 +5,6 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,13 +12,13 @@
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fakes/fake_process.h"
 #include "providers/apns_provider.h"
 #include "test_keys.h"
 
@@ -35,13 +32,8 @@ constexpr char kKeyId[] = "KEYID12345";
 constexpr char kTeamId[] = "TEAMID6789";
 constexpr char kBundle[] = "com.example.app";
 
-bool HaveTool(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-bool RunQuietly(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
+using fakes::HaveTool;
+using fakes::RunQuietly;
 
 size_t Collect(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
@@ -69,52 +61,23 @@ json Control(int port, const std::string& method, const std::string& path,
 class FakeApns {
  public:
   bool Start(const fs::path& dir) {
-    int out[2];
-    if (pipe(out) != 0) return false;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      const std::string cert = (dir / "tls.crt").string(), key = (dir / "tls.key").string(),
-                        pub = (dir / "pub.pem").string();
-      execlp("node", "node", PUSHGATE_FAKE_APNS_JS, "--cert", cert.c_str(), "--key", key.c_str(),
-             "--jwt-public-key", pub.c_str(), "--key-id", kKeyId, "--team-id", kTeamId,
-             "--bundle-id", kBundle, static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      ssize_t n = read(out[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    close(out[0]);
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("apns_port=(\\d+) control_port=(\\d+)"))) {
+    if (!process_.Start(
+            {"node", PUSHGATE_FAKE_APNS_JS, "--cert", (dir / "tls.crt").string(), "--key",
+             (dir / "tls.key").string(), "--jwt-public-key", (dir / "pub.pem").string(), "--key-id",
+             kKeyId, "--team-id", kTeamId, "--bundle-id", kBundle},
+            "apns_port=(\\d+) control_port=(\\d+)")) {
       return false;
     }
-    apns_port = std::stoi(m[1]);
-    control_port = std::stoi(m[2]);
+    apns_port = process_.ports()[0];
+    control_port = process_.ports()[1];
     return true;
   }
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
+  void Stop() { process_.Stop(); }
   int apns_port = 0;
   int control_port = 0;
 
  private:
-  pid_t pid_ = -1;
+  fakes::FakeProcess process_;
 };
 
 class ApnsEndToEnd : public ::testing::Test {

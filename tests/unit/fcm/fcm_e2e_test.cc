@@ -4,9 +4,6 @@
 // when node or openssl is not installed (a failure under CI=1, where both must be present).
 #include <curl/curl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,12 +12,12 @@
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fakes/fake_process.h"
 #include "fcm_test_util.h"
 #include "providers/fcm_provider.h"
 
@@ -33,13 +30,8 @@ using nlohmann::json;
 constexpr char kProject[] = "pushgate-test";
 constexpr char kClientEmail[] = "firebase-adminsdk@pushgate-test.iam.gserviceaccount.com";
 
-bool HaveTool(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-bool RunQuietly(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
+using fakes::HaveTool;
+using fakes::RunQuietly;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -74,52 +66,23 @@ json Control(int port, const std::string& method, const std::string& path,
 class FakeFcmProcess {
  public:
   bool Start(const fs::path& dir) {
-    int out[2];
-    if (pipe(out) != 0) return false;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      const std::string cert = (dir / "tls.crt").string(), key = (dir / "tls.key").string(),
-                        pub = (dir / "sa_pub.pem").string();
-      execlp("node", "node", PUSHGATE_FAKE_FCM_JS, "--cert", cert.c_str(), "--key", key.c_str(),
-             "--sa-public-key", pub.c_str(), "--client-email", kClientEmail, "--project-id",
-             kProject, static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    close(out[0]);
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("fcm_port=(\\d+) control_port=(\\d+)"))) {
+    if (!process_.Start(
+            {"node", PUSHGATE_FAKE_FCM_JS, "--cert", (dir / "tls.crt").string(), "--key",
+             (dir / "tls.key").string(), "--sa-public-key", (dir / "sa_pub.pem").string(),
+             "--client-email", kClientEmail, "--project-id", kProject},
+            "fcm_port=(\\d+) control_port=(\\d+)")) {
       return false;
     }
-    fcm_port = std::stoi(m[1]);
-    control_port = std::stoi(m[2]);
+    fcm_port = process_.ports()[0];
+    control_port = process_.ports()[1];
     return true;
   }
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
+  void Stop() { process_.Stop(); }
   int fcm_port = 0;
   int control_port = 0;
 
  private:
-  pid_t pid_ = -1;
+  fakes::FakeProcess process_;
 };
 
 class FcmEndToEnd : public ::testing::Test {
