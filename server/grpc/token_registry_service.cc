@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc/call_context.h"
+#include "grpc/paging.h"
 #include "grpc/registration_validation.h"
 #include "grpc/registry_mapping.h"
 #include "grpc/status_convert.h"
@@ -160,19 +161,14 @@ grpc::ServerUnaryReactor* TokenRegistryService::ListTokens(grpc::CallbackServerC
       !s.ok()) {
     return FinishNow(context, s);
   }
-  // One row more than the page tells whether another page follows, without a count query.
   const int page_size = query->limit;
-  query->limit = page_size + 1;
+  query->limit = FetchLimitForPage(page_size);
   absl::StatusOr<std::vector<store::Registration>> rows = store_->ListTokens(*query);
   if (!rows.ok()) return FinishNow(context, PublicStoreError(rows.status(), kRpc));
-  const size_t shown = std::min(rows->size(), static_cast<size_t>(page_size));
-  response->mutable_registrations()->Reserve(static_cast<int>(shown));
-  for (size_t i = 0; i < shown; ++i) {
-    ToProtoRegistration((*rows)[i], response->add_registrations());
-  }
-  if (rows->size() > shown && shown > 0) {
-    response->set_next_page_token(EncodePageToken((*rows)[shown - 1].id));
-  }
+  response->set_next_page_token(
+      FillPage(*rows, page_size, [response](const store::Registration& row) {
+        ToProtoRegistration(row, response->add_registrations());
+      }));
   return FinishNow(context, absl::OkStatus());
 }
 
