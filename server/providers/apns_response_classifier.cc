@@ -11,30 +11,6 @@
 namespace pushgate::providers {
 namespace {
 
-std::string HeaderValue(const ApnsAnswer& a, const std::string& name) {
-  for (const auto& [k, v] : a.headers) {
-    if (absl::EqualsIgnoreCase(k, name)) return v;
-  }
-  return "";
-}
-
-// Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
-std::optional<absl::Duration> ParseRetryAfter(const std::string& raw, absl::Time now) {
-  const std::string text(absl::StripAsciiWhitespace(raw));
-  if (text.empty()) return std::nullopt;
-  int64_t seconds = 0;
-  if (absl::SimpleAtoi(text, &seconds)) {
-    if (seconds < 0) return std::nullopt;
-    return absl::Seconds(seconds);
-  }
-  absl::Time when;
-  std::string err;
-  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", text, absl::UTCTimeZone(), &when, &err)) {
-    return when > now ? when - now : absl::ZeroDuration();
-  }
-  return std::nullopt;
-}
-
 // APNs documents the 410 timestamp as a number of milliseconds; accept a numeric string too.
 int64_t TimestampMs(const nlohmann::json& body) {
   auto it = body.find("timestamp");
@@ -54,23 +30,15 @@ ApnsClassification ClassifyApnsAnswer(const ApnsAnswer& a, absl::Time now) {
   ApnsClassification c;
   SendResult& r = c.result;
   r.http_status = a.status;
-  r.provider_message_id = HeaderValue(a, "apns-id");
+  r.provider_message_id = AnswerHeader(a, "apns-id");
 
-  if (a.status == 0 && absl::StartsWith(a.transport_error, "invalid request: ")) {
-    // The HTTP/2 client refused to send what we built (see http2_errors.h): resending the
-    // same request cannot help.
-    r.outcome = Outcome::kPermanentFailure;
-    r.reason = a.transport_error;
-    return c;
-  }
   if (a.status == 0) {
-    // No answer: timeout, refused connection, TLS failure, stream reset or GOAWAY. The request
-    // may or may not have reached APNs; resending is safe (apns-id stays the same) and APNs
-    // cannot be asked, so it is always a retry.
-    r.outcome = Outcome::kRetry;
-    r.reason =
-        a.timed_out ? "timeout" : (a.transport_error.empty() ? "no answer" : a.transport_error);
-    c.reconnect = true;
+    // No answer: resending is safe (apns-id stays the same). A transport failure also drops
+    // the connection.
+    const std::string message_id = std::move(r.provider_message_id);
+    r = SettleWithoutAnswer(a);
+    r.provider_message_id = message_id;
+    c.reconnect = r.outcome == Outcome::kRetry;
     return c;
   }
 
@@ -83,7 +51,7 @@ ApnsClassification ClassifyApnsAnswer(const ApnsAnswer& a, absl::Time now) {
     }
   }
   r.reason = reason.empty() ? absl::StrCat("HTTP ", a.status) : reason;
-  r.retry_after = ParseRetryAfter(HeaderValue(a, "retry-after"), now);
+  r.retry_after = ParseRetryAfter(AnswerHeader(a, "retry-after"), now);
 
   const int s = a.status;
   if (s == 200) {

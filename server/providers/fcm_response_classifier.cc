@@ -14,29 +14,6 @@ namespace {
 constexpr char kFcmErrorType[] = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
 constexpr char kBadRequestType[] = "type.googleapis.com/google.rpc.BadRequest";
 
-std::string FindHeader(const FcmAnswer& a, const std::string& name) {
-  for (const auto& [k, v] : a.headers) {
-    if (absl::EqualsIgnoreCase(k, name)) return v;
-  }
-  return "";
-}
-
-// delta-seconds or an HTTP-date (RFC 9110 §10.2.3); nullopt when absent or unreadable.
-std::optional<absl::Duration> RetryAfter(const std::string& raw, absl::Time now) {
-  const std::string text(absl::StripAsciiWhitespace(raw));
-  if (text.empty()) return std::nullopt;
-  int64_t secs = 0;
-  if (absl::SimpleAtoi(text, &secs)) {
-    return secs >= 0 ? std::optional<absl::Duration>(absl::Seconds(secs)) : std::nullopt;
-  }
-  absl::Time at;
-  std::string err;
-  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", text, absl::UTCTimeZone(), &at, &err)) {
-    return std::nullopt;
-  }
-  return at > now ? at - now : absl::ZeroDuration();
-}
-
 struct ErrorInfo {
   std::string fcm_code;    // details[].errorCode of the FcmError detail
   std::string rpc_status;  // error.status
@@ -82,17 +59,7 @@ FcmClassification ClassifyFcmAnswer(const FcmAnswer& a, absl::Time now) {
   r.http_status = a.status;
 
   if (a.status == 0) {
-    if (absl::StartsWith(a.transport_error, "invalid request: ")) {
-      // The HTTP/2 client refused what we built (http2_errors.h): resending cannot help.
-      r.outcome = Outcome::kPermanentFailure;
-      r.reason = a.transport_error;
-      return c;
-    }
-    // No answer (timeout, refused connection, TLS failure, reset): FCM cannot be asked whether
-    // it took the message, so it is a retry.
-    r.outcome = Outcome::kRetry;
-    r.reason =
-        a.timed_out ? "timeout" : (a.transport_error.empty() ? "no answer" : a.transport_error);
+    r = SettleWithoutAnswer(a);
     return c;
   }
   if (a.status == 200) {
@@ -133,7 +100,7 @@ FcmClassification ClassifyFcmAnswer(const FcmAnswer& a, absl::Time now) {
     }
   }
   r.reason = code;
-  r.retry_after = RetryAfter(FindHeader(a, "retry-after"), now);
+  r.retry_after = ParseRetryAfter(AnswerHeader(a, "retry-after"), now);
 
   if (code == "UNREGISTERED" || code == "SENDER_ID_MISMATCH") {
     // The token is gone, or belongs to another project: it can never work here.
