@@ -18,6 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fakes/fake_control.h"
 #include "fakes/fake_process.h"
 #include "providers/apns_provider.h"
 #include "test_keys.h"
@@ -35,27 +36,10 @@ constexpr char kBundle[] = "com.example.app";
 using fakes::HaveTool;
 using fakes::RunQuietly;
 
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // The fake's plain-HTTP control API.
 json Control(int port, const std::string& method, const std::string& path,
              const std::string& body = "") {
-  CURL* curl = curl_easy_init();
-  std::string out;
-  const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "POST") curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return json{{"curl_error", curl_easy_strerror(rc)}};
-  return json::parse(out, nullptr, false);
+  return fakes::ControlRequest(port, method, path, body);
 }
 
 class FakeApns {

@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fakes/fake_control.h"
 #include "fakes/fake_process.h"
 #include "fcm_test_util.h"
 #include "providers/fcm_provider.h"
@@ -33,12 +34,7 @@ constexpr char kClientEmail[] = "firebase-adminsdk@pushgate-test.iam.gserviceacc
 using fakes::HaveTool;
 using fakes::RunQuietly;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string ReadFile(const fs::path& p) { return fakes::ReadFileBytes(p.string()); }
 
 size_t Append(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
@@ -48,19 +44,7 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
 // The fake's plain-HTTP control API.
 json Control(int port, const std::string& method, const std::string& path,
              const std::string& body = "") {
-  CURL* curl = curl_easy_init();
-  std::string out;
-  const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "POST") curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
-  const CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return json{{"curl_error", curl_easy_strerror(rc)}};
-  return json::parse(out, nullptr, false);
+  return fakes::ControlRequest(port, method, path, body);
 }
 
 class FakeFcmProcess {
