@@ -12,7 +12,6 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "providers/jwt_es256.h"
 
 namespace pushgate::providers {
 
@@ -32,9 +31,9 @@ inline constexpr size_t kWebPushMaxPlaintextBytes =
 // The sender's per-message secrets: an ephemeral P-256 key pair and a salt. Never reuse one
 // for two messages.
 struct WebPushEphemeral {
-  EcPrivateKey key;
-  std::string public_key;  // its uncompressed point, 65 bytes (the header's keyid)
-  std::string salt;        // 16 bytes
+  std::string private_scalar;  // 32 bytes, big-endian
+  std::string public_key;      // its uncompressed point, 65 bytes (the header's keyid)
+  std::string salt;            // 16 bytes
 };
 
 // A fresh random key pair and salt.
