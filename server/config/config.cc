@@ -1,10 +1,12 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -58,6 +60,17 @@ class ObjectReader {
       return Error(key, absl::StrCat("must be between ", min, " and ", max));
     }
     *out = static_cast<Int>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status StringList(std::string_view key, std::vector<std::string>* out) {
+    const json* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (!v->is_array()) return Error(key, "must be an array of strings");
+    for (const json& entry : *v) {
+      if (!entry.is_string()) return Error(key, "must be an array of strings");
+      out->push_back(entry.get<std::string>());
+    }
     return absl::OkStatus();
   }
 
@@ -140,6 +153,20 @@ absl::Status ParseSecret(const json& v, const std::string& path, const EnvLookup
   return absl::OkStatus();
 }
 
+// {"header": NAME, "secret": SECRET}; an empty `default_header` makes the header required.
+absl::Status ParseHmac(const json& v, const std::string& path, const EnvLookup& env,
+                       const std::string& default_header, HmacCheck* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  out->header = default_header;
+  PG_RETURN_IF_ERROR(r.String("header", &out->header));
+  if (out->header.empty()) return r.Error("header", "is required");
+  const json* secret = r.Find("secret");
+  if (secret == nullptr) return r.Error("secret", "is required");
+  PG_RETURN_IF_ERROR(ParseSecret(*secret, r.PathOf("secret"), env, &out->secret));
+  return r.RejectUnknown();
+}
+
 absl::Status ParseWebhookAuth(const json& v, const std::string& path, const EnvLookup& env,
                               WebhookAuth* out) {
   if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
@@ -167,17 +194,8 @@ absl::Status ParseWebhookAuth(const json& v, const std::string& path, const EnvL
     }
   }
   if (const json* hmac = r.Find("hmac")) {
-    const std::string hpath = r.PathOf("hmac");
-    if (!hmac->is_object()) return r.Error("hmac", "must be an object");
-    ObjectReader hr(*hmac, hpath);
-    HmacCheck check;
-    PG_RETURN_IF_ERROR(hr.String("header", &check.header));
-    if (check.header.empty()) return hr.Error("header", "is required");
-    const json* secret = hr.Find("secret");
-    if (secret == nullptr) return hr.Error("secret", "is required");
-    PG_RETURN_IF_ERROR(ParseSecret(*secret, hr.PathOf("secret"), env, &check.secret));
-    PG_RETURN_IF_ERROR(hr.RejectUnknown());
-    out->hmac = std::move(check);
+    out->hmac.emplace();
+    PG_RETURN_IF_ERROR(ParseHmac(*hmac, r.PathOf("hmac"), env, /*default_header=*/"", &*out->hmac));
   }
   PG_RETURN_IF_ERROR(r.RejectUnknown());
   if (out->basic_auth.empty() && !out->allow_unauthenticated) {
@@ -204,13 +222,7 @@ absl::Status ParseApns(const json& v, const std::string& path, const EnvLookup& 
   PG_RETURN_IF_ERROR(r.String("production_url", &out->production_url));
   PG_RETURN_IF_ERROR(r.String("sandbox_url", &out->sandbox_url));
   PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
-  if (const json* resolve = r.Find("resolve")) {
-    if (!resolve->is_array()) return r.Error("resolve", "must be an array of strings");
-    for (const json& entry : *resolve) {
-      if (!entry.is_string()) return r.Error("resolve", "must be an array of strings");
-      out->resolve.push_back(entry.get<std::string>());
-    }
-  }
+  PG_RETURN_IF_ERROR(r.StringList("resolve", &out->resolve));
   PG_RETURN_IF_ERROR(r.RejectUnknown());
   const bool token_auth = !out->p8_key.value.empty();
   if (token_auth && (out->team_id.size() != 10 || out->key_id.size() != 10)) {
@@ -223,6 +235,92 @@ absl::Status ParseApns(const json& v, const std::string& path, const EnvLookup& 
   }
   if (out->bundle_id.empty()) return r.Error("bundle_id", "is required");
   return absl::OkStatus();
+}
+
+bool ValidHookName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// "https://host[:port]/path". Plain http only to a loopback host and only when asked for:
+// notifications carry message text, and the signature does not hide it.
+absl::Status CheckHookUrl(const std::string& url, bool allow_http_loopback) {
+  std::string rest;
+  bool http = false;
+  if (absl::StartsWith(url, "https://")) {
+    rest = url.substr(8);
+  } else if (absl::StartsWith(url, "http://")) {
+    rest = url.substr(7);
+    http = true;
+  } else {
+    return absl::InvalidArgumentError("must start with https://");
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return absl::InvalidArgumentError("must not contain spaces or control characters");
+    }
+  }
+  const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string::npos) {
+    return absl::InvalidArgumentError("must not carry credentials (use hmac instead)");
+  }
+  std::string host = authority;
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (host.empty()) return absl::InvalidArgumentError("has no host");
+  if (http) {
+    const bool loopback = host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+    if (!loopback || !allow_http_loopback) {
+      return absl::InvalidArgumentError(
+          "must be https (http only to a loopback host with allow_http_loopback)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseForwardHook(const json& v, const std::string& path, const EnvLookup& env,
+                              ForwardHook* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  PG_RETURN_IF_ERROR(r.String("name", &out->name));
+  if (!ValidHookName(out->name)) {
+    return r.Error("name", "is required: 1 to 64 characters of a-z, 0-9, '_' and '-'");
+  }
+  PG_RETURN_IF_ERROR(r.String("url", &out->url));
+  PG_RETURN_IF_ERROR(r.Bool("allow_http_loopback", &out->allow_http_loopback));
+  if (out->url.empty()) return r.Error("url", "is required");
+  if (absl::Status s = CheckHookUrl(out->url, out->allow_http_loopback); !s.ok()) {
+    return r.Error("url", std::string(s.message()));
+  }
+  PG_RETURN_IF_ERROR(r.StringList("types", &out->types));
+  for (const std::string& type : out->types) {
+    if (type != "chat" && type != "call") {
+      return r.Error("types", absl::StrCat("\"", type, "\" is not \"chat\" or \"call\""));
+    }
+  }
+  PG_RETURN_IF_ERROR(r.StringList("call_actions", &out->call_actions));
+  for (const std::string& action : out->call_actions) {
+    if (action.empty()) return r.Error("call_actions", "must not contain an empty string");
+  }
+  if (!out->call_actions.empty() && !out->types.empty() &&
+      std::find(out->types.begin(), out->types.end(), "call") == out->types.end()) {
+    return r.Error("call_actions", "filters calls, but types does not include \"call\"");
+  }
+  if (const json* hmac = r.Find("hmac")) {
+    out->hmac.emplace();
+    PG_RETURN_IF_ERROR(
+        ParseHmac(*hmac, r.PathOf("hmac"), env, kDefaultHookSignatureHeader, &*out->hmac));
+  }
+  PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
+  PG_RETURN_IF_ERROR(r.StringList("resolve", &out->resolve));
+  PG_RETURN_IF_ERROR(r.Integer("timeout_ms", &out->timeout_ms, 100, 120'000));
+  return r.RejectUnknown();
 }
 
 absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& env, App* out) {
@@ -257,6 +355,20 @@ absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& e
     PG_RETURN_IF_ERROR(ParseApns(*apns, r.PathOf("apns"), env, &*out->apns));
   }
   PG_RETURN_IF_ERROR(r.Bool("log_channel", &out->log_channel));
+  if (const json* hooks = r.Find("forward_hooks")) {
+    if (!hooks->is_array()) return r.Error("forward_hooks", "must be an array");
+    std::set<std::string> names;
+    for (size_t i = 0; i < hooks->size(); ++i) {
+      const std::string item_path = absl::StrCat(r.PathOf("forward_hooks"), "[", i, "]");
+      ForwardHook hook;
+      PG_RETURN_IF_ERROR(ParseForwardHook((*hooks)[i], item_path, env, &hook));
+      if (!names.insert(hook.name).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(item_path, ".name: \"", hook.name, "\" appears twice in this app"));
+      }
+      out->forward_hooks.push_back(std::move(hook));
+    }
+  }
   return r.RejectUnknown();
 }
 

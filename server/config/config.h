@@ -65,6 +65,23 @@ struct ApnsConfig {
   std::vector<std::string> resolve;  // "host:port:address", as curl --resolve
 };
 
+// A forward webhook (apps[].forward_hooks[]): every notification of the app that passes the
+// filters is POSTed as JSON to `url`, delivered and retried like any other channel.
+struct ForwardHook {
+  std::string name;  // unique per app, [a-z0-9_-]{1,64}; the delivery's target in the status API
+  std::string url;   // https (http only to a loopback host with allow_http_loopback)
+  bool allow_http_loopback = false;
+  std::vector<std::string> types;         // "chat", "call"; empty (the default) = all
+  std::vector<std::string> call_actions;  // calls only: e.g. {"initiated"}; empty = all
+  // Optional but recommended: without it the receiver cannot tell our requests from anyone's.
+  std::optional<HmacCheck> hmac;
+  std::string ca_file;               // empty: the system trust store
+  std::vector<std::string> resolve;  // "host:port:address", as curl --resolve
+  int timeout_ms = 10'000;
+};
+
+inline constexpr char kDefaultHookSignatureHeader[] = "X-Pushgate-Signature";
+
 struct App {
   std::string app_id;  // CometChat appId
   WebhookAuth webhook;
@@ -73,6 +90,7 @@ struct App {
   // Deliver to the log instead of a provider: the demo app's channel, for trying the whole
   // flow without provider credentials.
   bool log_channel = false;
+  std::vector<ForwardHook> forward_hooks;
 };
 
 struct TlsFiles {
