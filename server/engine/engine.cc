@@ -231,6 +231,7 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
     if (parsed.ok()) {
       parsed->notification_id = info->record.id;
       parsed->received_at_ms = info->record.received_at_ms;
+      parsed->raw_payload = std::move(n.payload);
       info->content = std::make_shared<const providers::NotificationContent>(*std::move(parsed));
     }
     for (store::ClaimedDelivery& d : n.to_send) {
@@ -262,14 +263,16 @@ void Engine::SendOne(Ready& ready) {
   const store::ClaimedDelivery& d = ready.delivery;
   const int64_t id = d.delivery.id;
   const int64_t now = Now();
+  const bool to_hook = !d.delivery.hook.empty();
   // Checked when it leaves, not when it was claimed: a call may stop ringing while its
-  // delivery waits for a slot.
-  if (n.ringing_call && CallExpired(n.record.type, n.record.call_action, n.record.received_at_ms,
-                                    options_.config.call_expiry_seconds, now)) {
+  // delivery waits for a slot. A forward hook is no device to ring: it gets the event late.
+  const bool ringing = n.ringing_call && !to_hook;
+  if (ringing && CallExpired(n.record.type, n.record.call_action, n.record.received_at_ms,
+                             options_.config.call_expiry_seconds, now)) {
     SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, store::kReasonExpired);
     return;
   }
-  if (!d.registration.active) {
+  if (!to_hook && !d.registration.active) {
     SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
     return;
   }
@@ -287,7 +290,7 @@ void Engine::SendOne(Ready& ready) {
   send.attempt_number = d.delivery.attempt_count + 1;
   send.started_at_ms = now;
   send.received_at_ms = n.record.received_at_ms;
-  send.ringing_call = n.ringing_call;
+  send.ringing_call = ringing;
   send.content = n.content;
 
   providers::SendRequest request;
@@ -296,6 +299,9 @@ void Engine::SendOne(Ready& ready) {
   request.registration = d.registration;
   // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
   request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
+  request.delivery_id = id;
+  request.attempt_number = send.attempt_number;
+  request.hook = d.delivery.hook;
 
   ++in_flight_;
   {

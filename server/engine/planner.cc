@@ -1,5 +1,6 @@
 #include "engine/planner.h"
 
+#include <algorithm>
 #include <map>
 
 #include "engine/call_expiry.h"
@@ -36,7 +37,19 @@ bool Receives(const providers::NotificationContent& content, Platform platform) 
   return true;
 }
 
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 }  // namespace
+
+bool HookTakes(const HookRoute& hook, const std::string& type, const std::string& call_action) {
+  if (!hook.types.empty() && !Contains(hook.types, type)) return false;
+  if (type == "call" && !hook.call_actions.empty() && !Contains(hook.call_actions, call_action)) {
+    return false;
+  }
+  return true;
+}
 
 std::optional<Channel> AppChannels::ChannelFor(Platform platform) const {
   bool provider = false;
@@ -104,6 +117,15 @@ std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationReco
     } else {
       p.state = store::DeliveryState::kSending;
     }
+    planned.push_back(std::move(p));
+  }
+  for (const HookRoute& hook : channels.hooks) {
+    if (!HookTakes(hook, notification.type, notification.call_action)) continue;
+    store::PlannedDelivery p;
+    p.hook = hook.name;
+    p.channel = Channel::kWebhook;
+    p.target_hint = hook.name;  // never the URL: its path is often the receiver's secret
+    p.state = store::DeliveryState::kSending;
     planned.push_back(std::move(p));
   }
   return planned;

@@ -12,6 +12,11 @@
 // has one (the demo), else it gets a 'skipped' delivery with reason "no_provider", so the
 // status API shows why nothing was sent. A ringing call already past its expiry is planned as
 // 'skipped' with reason "expired": it must never ring late.
+//
+// Forward hooks: besides the registrations, one delivery (channel webhook, no registration) per
+// hook of the app whose filters let the notification through. A hook is not a device: it gets
+// a call event however late, so hook deliveries are never skipped as expired, and a recipient
+// with no registrations still has a target when a hook takes the notification.
 #ifndef PUSHGATE_ENGINE_PLANNER_H_
 #define PUSHGATE_ENGINE_PLANNER_H_
 
@@ -27,12 +32,23 @@ namespace pushgate::engine {
 
 inline constexpr char kReasonNoProvider[] = "no_provider";
 
+// A forward hook as the planner sees it: its name and filters (config::ForwardHook).
+struct HookRoute {
+  std::string name;
+  std::vector<std::string> types;         // empty: all
+  std::vector<std::string> call_actions;  // empty: all; only constrains calls
+};
+
+// Whether the hook takes a notification of this type and call action.
+bool HookTakes(const HookRoute& hook, const std::string& type, const std::string& call_action);
+
 // The channels one app can send on.
 struct AppChannels {
   bool apns = false;         // APNs credentials: both apns and apns_voip registrations
   bool fcm = false;          // (no FCM provider yet)
   bool webpush = false;      // (no Web Push provider yet)
   bool log_channel = false;  // the demo channel takes whatever has no provider
+  std::vector<HookRoute> hooks;
 
   // std::nullopt: no way to send to this platform.
   std::optional<store::Channel> ChannelFor(store::Platform platform) const;

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "providers/apns_provider.h"
 #include "providers/apns_token_cache.h"
+#include "providers/forward_hook_provider.h"
 #include "providers/http2_client.h"
 #include "providers/jwt_es256.h"
 #include "providers/log_provider.h"
@@ -37,6 +38,7 @@ struct AppProviders {
   AppChannels channels;
   std::unique_ptr<providers::Provider> apns;
   std::unique_ptr<providers::Provider> log;
+  std::unique_ptr<providers::Provider> hooks;  // every forward hook of the app
 };
 
 class ConfiguredProviderSet final : public ProviderSet {
@@ -51,6 +53,8 @@ class ConfiguredProviderSet final : public ProviderSet {
         return app.apns.get();
       case Channel::kLog:
         return app.log.get();
+      case Channel::kWebhook:
+        return app.hooks.get();
       default:
         return nullptr;
     }
@@ -72,15 +76,13 @@ class ConfiguredProviderSet final : public ProviderSet {
         out.channels.log_channel = true;
         out.log = std::make_unique<providers::LogProvider>();
       }
+      if (!app.forward_hooks.empty()) {
+        if (absl::Status s = EnsureClient(config); !s.ok()) return s;
+        if (absl::Status s = AddForwardHooks(app, out); !s.ok()) return s;
+      }
       if (!app.apns) continue;
       out.channels.apns = true;
-      if (!client_) {
-        providers::Http2ClientOptions options;
-        options.max_in_flight = static_cast<size_t>(std::max(1, config.engine.max_in_flight));
-        auto client = providers::StartHttp2Client(options);
-        if (!client.ok()) return client.status();
-        client_ = *std::move(client);
-      }
+      if (absl::Status s = EnsureClient(config); !s.ok()) return s;
       auto provider = MakeApns(config, *app.apns);
       if (provider.ok()) {
         out.apns = *std::move(provider);
@@ -94,6 +96,44 @@ class ConfiguredProviderSet final : public ProviderSet {
   }
 
  private:
+  // One HTTP client for every provider, started when the first app needs it.
+  absl::Status EnsureClient(const config::Config& config) {
+    if (client_) return absl::OkStatus();
+    providers::Http2ClientOptions options;
+    options.max_in_flight = static_cast<size_t>(std::max(1, config.engine.max_in_flight));
+    auto client = providers::StartHttp2Client(options);
+    if (!client.ok()) return client.status();
+    client_ = *std::move(client);
+    return absl::OkStatus();
+  }
+
+  // The planner's routes and the provider for the app's forward hooks.
+  absl::Status AddForwardHooks(const config::App& app, AppProviders& out) {
+    std::vector<providers::ForwardHookTarget> targets;
+    for (const config::ForwardHook& hook : app.forward_hooks) {
+      out.channels.hooks.push_back(HookRoute{hook.name, hook.types, hook.call_actions});
+      providers::ForwardHookTarget t;
+      t.name = hook.name;
+      t.url = hook.url;
+      if (hook.hmac) {
+        t.signing.header = hook.hmac->header;
+        t.signing.secret = hook.hmac->secret.value;
+      } else {
+        // Allowed, but the receiver cannot tell our requests from anyone else's.
+        LogWarn("forward_hook_unsigned", {{"app", app.app_id}, {"hook", hook.name}});
+      }
+      t.tls.ca_file = hook.ca_file;
+      t.tls.resolve = hook.resolve;
+      t.timeout = absl::Milliseconds(hook.timeout_ms);
+      targets.push_back(std::move(t));
+    }
+    auto provider =
+        providers::ForwardHookProvider::Create(app.app_id, client_.get(), std::move(targets));
+    if (!provider.ok()) return provider.status();
+    out.hooks = *std::move(provider);
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::unique_ptr<providers::Provider>> MakeApns(const config::Config& config,
                                                                 const config::ApnsConfig& apns) {
     providers::ApnsProviderOptions o;

@@ -31,7 +31,8 @@ class ProviderSet {
 // one JWT per key (protocols.md §2.3); the log channel when it has `log_channel`. An app whose
 // APNs credentials cannot be used (unreadable key, ...) gets a provider that answers every
 // push with ConfigError: the engine then alerts and retries instead of dropping the app's
-// notifications, and the rest of the apps start normally.
+// notifications, and the rest of the apps start normally. An app's forward hooks share one
+// provider (channel webhook) over the same client, and their filters go to the planner.
 // Errors: UNAVAILABLE when the HTTP/2 client cannot start.
 absl::StatusOr<std::unique_ptr<ProviderSet>> BuildProviderSet(const config::Config& config);
 

@@ -41,18 +41,19 @@ constexpr char kSelectActiveRegistrations[] =
 
 // LEFT JOIN: registrations are never deleted today, but a delivery whose registration vanished
 // must still come back (as inactive) so that it gets settled instead of stalling the claim.
+// Forward-hook deliveries (registration_id 0) come back the same way, with their hook.
 constexpr char kSelectDeliveriesForClaim[] =
     "SELECT d.id, d.registration_id, d.channel, d.state, d.attempt_count, d.next_attempt_at, "
     "d.provider_message_id, d.last_http_status, d.last_reason, d.target_hint, d.created_at, "
-    "d.updated_at, " PG_REGISTRATION_COLUMNS("r.") " FROM deliveries d "
+    "d.updated_at, d.hook, " PG_REGISTRATION_COLUMNS("r.") " FROM deliveries d "
     "LEFT JOIN registrations r ON r.id = d.registration_id "
     "WHERE d.notification_id = ?1 ORDER BY d.id";
 #undef PG_REGISTRATION_COLUMNS
 
 constexpr char kInsertDelivery[] =
     "INSERT INTO deliveries (notification_id, registration_id, channel, state, attempt_count, "
-    "next_attempt_at, last_reason, target_hint, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?5, ?5) ON CONFLICT DO NOTHING";
+    "next_attempt_at, last_reason, target_hint, hook, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?5, ?5) ON CONFLICT DO NOTHING";
 
 constexpr char kMarkSending[] =
     "UPDATE deliveries SET state = 'sending', updated_at = ?2 WHERE id = ?1";
@@ -97,7 +98,7 @@ constexpr char kSelectNotification[] =
 constexpr char kSelectDeliveries[] =
     "SELECT id, notification_id, registration_id, channel, state, attempt_count, next_attempt_at, "
     "provider_message_id, last_http_status, last_reason, target_hint, created_at, updated_at, "
-    "attempts FROM deliveries WHERE notification_id = ?1 ORDER BY id";
+    "attempts, hook FROM deliveries WHERE notification_id = ?1 ORDER BY id";
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -225,7 +226,8 @@ std::vector<ClaimedDelivery> SelectDeliveriesForClaim(WriteTxn& txn, int64_t not
     d.target_hint = Text(*select, 9);
     d.created_at_ms = Int64(*select, 10);
     d.updated_at_ms = Int64(*select, 11);
-    c.registration = ReadRegistration(*select, 12);
+    d.hook = Text(*select, 12);
+    c.registration = ReadRegistration(*select, 13);
     out.push_back(std::move(c));
   }
   return out;
@@ -250,8 +252,12 @@ void InsertPlanned(WriteTxn& txn, const NotificationRecord& n,
   absl::flat_hash_map<int64_t, const Registration*> by_id;
   for (const Registration& r : active) by_id[r.id] = &r;
   for (const PlannedDelivery& p : planned) {
+    // The planner may only pick from `active`, or name a hook (which has no registration).
+    const bool to_hook = !p.hook.empty();
     auto reg = by_id.find(p.registration_id);
-    if (reg == by_id.end()) continue;  // the planner may only pick from `active`
+    if (to_hook ? (p.registration_id != 0 || p.channel != Channel::kWebhook) : reg == by_id.end()) {
+      continue;
+    }
     // Only 'sending' (handed out now) and 'skipped' make sense for a new delivery.
     const DeliveryState state =
         p.state == DeliveryState::kSkipped ? DeliveryState::kSkipped : DeliveryState::kSending;
@@ -263,7 +269,8 @@ void InsertPlanned(WriteTxn& txn, const NotificationRecord& n,
     insert->bind(5, now_ms);
     BindTextOrNull(*insert, 6, p.reason);
     BindTextOrNull(*insert, 7, p.target_hint);
-    if (insert->exec() == 0) continue;  // planned twice for the same registration and channel
+    insert->bind(8, p.hook);
+    if (insert->exec() == 0) continue;  // planned twice for the same target and channel
     CountDeliveryMove(txn, std::nullopt, state);
     states->push_back(DeliveryStateView{state, now_ms, p.reason});
     if (state != DeliveryState::kSending) continue;
@@ -273,12 +280,13 @@ void InsertPlanned(WriteTxn& txn, const NotificationRecord& n,
     d.notification_id = n.id;
     d.registration_id = p.registration_id;
     d.channel = p.channel;
+    d.hook = p.hook;
     d.state = state;
     d.next_attempt_at_ms = now_ms;
     d.target_hint = p.target_hint;
     d.created_at_ms = now_ms;
     d.updated_at_ms = now_ms;
-    c.registration = *reg->second;
+    if (!to_hook) c.registration = *reg->second;
     to_send->push_back(std::move(c));
   }
 }
@@ -325,7 +333,8 @@ absl::StatusOr<std::vector<ClaimedNotification>> ClaimDueInTxn(WriteTxn& txn,
       c.first_claim = true;
       const std::vector<Registration> active = SelectActiveRegistrations(txn, n);
       std::vector<PlannedDelivery> planned;
-      if (!active.empty() && request.planner) planned = request.planner(n, active, now);
+      // Even without registrations: the app's forward hooks need none.
+      if (request.planner) planned = request.planner(n, active, now);
       InsertPlanned(txn, n, planned, active, now, &c.to_send, &states);
     } else {
       for (ClaimedDelivery& d : existing) {
@@ -508,6 +517,7 @@ absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(Stateme
     d.target_hint = Text(*select, 10);
     d.created_at_ms = Int64(*select, 11);
     d.updated_at_ms = Int64(*select, 12);
+    d.hook = Text(*select, 14);
     const nlohmann::json log =
         nlohmann::json::parse(Text(*select, 13), nullptr, /*allow_exceptions=*/false);
     if (log.is_array()) {

@@ -68,8 +68,9 @@ struct AttemptRecord {
 struct DeliveryRecord {
   int64_t id = 0;
   int64_t notification_id = 0;
-  int64_t registration_id = 0;
+  int64_t registration_id = 0;  // 0 for a forward-hook delivery
   Channel channel = Channel::kLog;
+  std::string hook;  // the forward hook's name (channel webhook); "" for a device delivery
   DeliveryState state = DeliveryState::kPending;
   int attempt_count = 0;
   int64_t next_attempt_at_ms = 0;
@@ -102,17 +103,20 @@ struct NotificationRecord {
 // ---- claiming -------------------------------------------------------------------------------
 
 // One delivery the planner wants: to send now ('sending') or recorded as not sent ('skipped',
-// with the reason).
+// with the reason). Either to a registration (registration_id) or to one of the app's forward
+// hooks (hook, channel webhook, registration_id 0).
 struct PlannedDelivery {
   int64_t registration_id = 0;
+  std::string hook;
   Channel channel = Channel::kLog;
   DeliveryState state = DeliveryState::kSending;
   std::string reason;  // for skipped deliveries
   std::string target_hint;
 };
 
-// Decides, inside the claim's transaction, which of the recipient's active registrations get a
-// delivery. Pure (the engine's planner); it must not block.
+// Decides, inside the claim's transaction, which of the recipient's active registrations (and
+// which of the app's forward hooks) get a delivery. Called with no registrations too: hooks need
+// none. Pure (the engine's planner); it must not block.
 using DeliveryPlanner = std::function<std::vector<PlannedDelivery>(
     const NotificationRecord& notification, const std::vector<Registration>& active,
     int64_t now_ms)>;
@@ -124,7 +128,8 @@ struct ClaimRequest {
   DeliveryPlanner planner;
 };
 
-// A delivery handed to the engine: its row (now 'sending') and its registration as it is now.
+// A delivery handed to the engine: its row (now 'sending') and its registration as it is now
+// (an empty, inactive one for a forward-hook delivery: delivery.hook names the target).
 struct ClaimedDelivery {
   DeliveryRecord delivery;
   Registration registration;

@@ -146,5 +146,93 @@ TEST(Planner, TargetHintsHideTheSecretPart) {
             "a0b1c2d3\xE2\x80\xA6");
 }
 
+// ---- forward hooks --------------------------------------------------------------------------
+
+namespace hooks {
+
+HookRoute Route(const std::string& name, std::vector<std::string> types = {},
+                std::vector<std::string> call_actions = {}) {
+  return HookRoute{name, std::move(types), std::move(call_actions)};
+}
+
+// hook name → planned delivery (hook deliveries only)
+std::map<std::string, store::PlannedDelivery> HooksOf(
+    const std::vector<store::PlannedDelivery>& v) {
+  std::map<std::string, store::PlannedDelivery> m;
+  for (const auto& p : v) {
+    if (!p.hook.empty()) m[p.hook] = p;
+  }
+  return m;
+}
+
+TEST(PlannerHooks, EveryMatchingHookGetsOneDeliveryBesideTheDevices) {
+  AppChannels channels = ApnsOnly();
+  channels.hooks = {Route("crm"), Route("audit")};
+  auto planned = PlanDeliveries(Note("chat"), kIphoneAndAndroid, channels, {}, 1'000'000);
+  auto hooks = HooksOf(planned);
+  ASSERT_EQ(hooks.size(), 2u);
+  for (const auto& [name, p] : hooks) {
+    EXPECT_EQ(p.channel, Channel::kWebhook);
+    EXPECT_EQ(p.registration_id, 0);
+    EXPECT_EQ(p.target_hint, name);
+    EXPECT_EQ(p.state, DeliveryState::kSending);
+  }
+  // The devices are planned as without hooks: iPhone alert, Android (no FCM: skipped).
+  EXPECT_EQ(planned.size(), 4u);
+}
+
+TEST(PlannerHooks, ARecipientWithoutRegistrationsStillHasTheHookAsTarget) {
+  AppChannels channels;
+  channels.hooks = {Route("crm")};
+  auto planned = PlanDeliveries(Note("chat"), {}, channels, {}, 1'000'000);
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_EQ(planned[0].hook, "crm");
+  EXPECT_EQ(store::SummarizeDeliveries({store::DeliveryStateView{planned[0].state, 0, ""}}).kind,
+            store::Settlement::Kind::kInProgress);
+}
+
+TEST(PlannerHooks, TypeAndCallActionFiltersSelectTheHooks) {
+  AppChannels channels;
+  channels.hooks = {Route("all"), Route("chats", {"chat"}), Route("calls", {"call"}),
+                    Route("ringing", {"call"}, {"initiated"}),
+                    Route("ringing-any-type", {}, {"initiated"})};
+  auto names = [&](const store::NotificationRecord& n) {
+    std::vector<std::string> out;
+    for (const auto& [name, p] : HooksOf(PlanDeliveries(n, {}, channels, {}, 1'000'000))) {
+      out.push_back(name);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  // call_actions filter calls only: a chat passes a hook that lists call actions but no types.
+  EXPECT_EQ(names(Note("chat")), V({"all", "chats", "ringing-any-type"}));
+  EXPECT_EQ(names(Note("call", "initiated")), V({"all", "calls", "ringing", "ringing-any-type"}));
+  EXPECT_EQ(names(Note("call", "ended")), V({"all", "calls"}));
+}
+
+TEST(PlannerHooks, NoMatchingHookAndNoRegistrationsPlansNothing) {
+  AppChannels channels;
+  channels.hooks = {Route("chats", {"chat"})};
+  EXPECT_TRUE(PlanDeliveries(Note("call", "ended"), {}, channels, {}, 1'000'000).empty());
+}
+
+TEST(PlannerHooks, ALateRingingCallStillReachesTheHookButNotTheDevices) {
+  AppChannels channels = ApnsOnly();
+  channels.hooks = {Route("calls", {"call"})};
+  const int64_t received = 1'000'000;
+  const int64_t now = received + 31'000;  // past the default 30 s expiry
+  auto planned =
+      PlanDeliveries(Note("call", "initiated", received), kIphoneAndAndroid, channels, {}, now);
+  for (const auto& p : planned) {
+    if (p.hook.empty()) {
+      EXPECT_EQ(p.state, DeliveryState::kSkipped);
+    } else {
+      EXPECT_EQ(p.state, DeliveryState::kSending) << "hook " << p.hook;
+    }
+  }
+  EXPECT_EQ(HooksOf(planned).size(), 1u);
+}
+
+}  // namespace hooks
 }  // namespace
 }  // namespace pushgate::engine
