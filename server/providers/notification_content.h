@@ -33,6 +33,8 @@ struct NotificationContent {
   std::string message_json;  // the `message` object serialised, "" when absent
   std::string custom_json;   // the `custom` object serialised, "" when absent
   int64_t received_at_ms = 0;
+  // The stored webhook body itself, set by the engine: forward hooks send it unmodified.
+  std::string raw_payload;
 };
 
 // Parses a stored webhook body (already validated at ingest). Errors: INVALID_ARGUMENT.
