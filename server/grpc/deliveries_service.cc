@@ -139,7 +139,8 @@ void ToProtoAttempt(const store::AttemptRecord& in, pb::Attempt* out) {
 
 void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
   out->set_id(absl::StrCat(in.id));
-  out->set_registration_id(absl::StrCat(in.registration_id));
+  // A forward-hook delivery has no registration (target_hint names the hook).
+  if (in.registration_id != 0) out->set_registration_id(absl::StrCat(in.registration_id));
   out->set_channel(ToProtoChannel(in.channel));
   out->set_state(ToProtoDeliveryState(in.state));
   out->set_attempt_count(in.attempt_count);
