@@ -286,7 +286,11 @@ void InsertPlanned(WriteTxn& txn, const NotificationRecord& n,
     d.target_hint = p.target_hint;
     d.created_at_ms = now_ms;
     d.updated_at_ms = now_ms;
-    if (!to_hook) c.registration = *reg->second;
+    if (to_hook) {
+      c.registration.active = false;  // none, as a later claim reads it (LEFT JOIN)
+    } else {
+      c.registration = *reg->second;
+    }
     to_send->push_back(std::move(c));
   }
 }

@@ -422,5 +422,72 @@ TEST_F(DeliveryStoreTest, CountersMatchTheTablesAfterMixedWork) {
   check();
 }
 
+// ---- forward hooks ---------------------------------------------------------------------------
+
+TEST_F(DeliveryStoreTest, HookDeliveriesNeedNoRegistrationAndAreKeyedByHook) {
+  channels_.hooks = {HookRoute{"crm", {}, {}}, HookRoute{"audit", {"chat"}, {}}};
+  const int64_t alert = RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t lonely = IngestOrDie(stores_.sqlite(), Chat("bob", kT0));  // no devices
+  const int64_t with_device = IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 1));
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 10);
+  ASSERT_EQ(claimed.size(), 2u);
+
+  // bob has no registration: the two hooks are his targets, not 'no_targets'.
+  const ClaimedNotification& bob = claimed[0].notification.id == lonely ? claimed[0] : claimed[1];
+  ASSERT_EQ(bob.to_send.size(), 2u);
+  for (const store::ClaimedDelivery& d : bob.to_send) {
+    EXPECT_EQ(d.delivery.channel, store::Channel::kWebhook);
+    EXPECT_EQ(d.delivery.registration_id, 0);
+    EXPECT_EQ(d.delivery.target_hint, d.delivery.hook);
+    EXPECT_FALSE(d.registration.active);  // none: the engine must not read it as a device
+  }
+  EXPECT_EQ(NotificationColumn(lonely, "state"), "dispatching");
+  EXPECT_EQ(stores_.QueryText("SELECT group_concat(hook, ',') FROM (SELECT hook FROM deliveries "
+                              "WHERE notification_id = " +
+                              std::to_string(lonely) + " ORDER BY hook)"),
+            "audit,crm");
+
+  // alice: her iPhone and the two hooks, three deliveries in all.
+  const ClaimedNotification& a =
+      claimed[0].notification.id == with_device ? claimed[0] : claimed[1];
+  ASSERT_EQ(a.to_send.size(), 3u);
+  int to_device = 0;
+  for (const store::ClaimedDelivery& d : a.to_send) {
+    if (d.delivery.hook.empty()) {
+      ++to_device;
+      EXPECT_EQ(d.registration.id, alert);
+    }
+  }
+  EXPECT_EQ(to_device, 1);
+
+  // Their lease runs out: the next claim hands out the same rows again with their hook, and
+  // plans nothing twice.
+  std::vector<ClaimedNotification> again = Claim(kT0 + 10 + kLeaseMs + 1);
+  ASSERT_EQ(again.size(), 2u);
+  for (const ClaimedNotification& c : again) {
+    EXPECT_FALSE(c.first_claim);
+    for (const store::ClaimedDelivery& d : c.to_send) {
+      if (d.delivery.registration_id == 0) EXPECT_FALSE(d.delivery.hook.empty());
+    }
+  }
+  EXPECT_EQ(stores_.QueryInt("SELECT count(*) FROM deliveries"), 5);
+}
+
+TEST_F(DeliveryStoreTest, HookDeliverySettlesAndShowsInTheStatusRead) {
+  channels_.hooks = {HookRoute{"crm", {}, {}}};
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("bob", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  ASSERT_EQ(claimed[0].to_send.size(), 1u);
+  Record({Outcome(claimed[0].to_send[0], DeliveryState::kDelivered, 204, "", kT0 + 50)}, kT0 + 50);
+  EXPECT_EQ(NotificationColumn(id, "outcome"), "delivered");
+  std::optional<store::NotificationDetail> detail = Detail(id);
+  ASSERT_TRUE(detail.has_value());
+  ASSERT_EQ(detail->deliveries.size(), 1u);
+  EXPECT_EQ(detail->deliveries[0].hook, "crm");
+  EXPECT_EQ(detail->deliveries[0].target_hint, "crm");
+  EXPECT_EQ(detail->deliveries[0].channel, store::Channel::kWebhook);
+  EXPECT_EQ(detail->deliveries[0].last_http_status, 204);
+}
+
 }  // namespace
 }  // namespace pushgate::engine::testing
