@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "SQLiteCpp/SQLiteCpp.h"
 #include "gtest/gtest.h"
@@ -329,6 +330,15 @@ std::string QueryOne(const std::string& db_path, const std::string& sql) {
   SQLite::Statement st(db, sql);
   if (!st.executeStep()) return "";
   return st.getColumn(0).getString();
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
 }
 
 }  // namespace pushgate::testing

@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,6 +114,10 @@ std::string ChatPayloadFor(const std::string& uid, const std::string& app_id = "
 // Runs `sql` against the database with the sqlite3 CLI's semantics via SQLiteCpp and returns
 // the first column of the first row as text ("" when no row).
 std::string QueryOne(const std::string& db_path, const std::string& sql);
+
+// Polls `done` every 20 ms until it is true or `timeout` passes; returns its last answer.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace pushgate::testing
 

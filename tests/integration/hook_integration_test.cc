@@ -25,16 +25,6 @@ namespace v1 = pushgate::v1;
 constexpr char kHost[] = "hooks.example.test";
 constexpr char kReceiverSecret[] = "receiver-shared-secret-5b1e";
 
-bool WaitFor(const std::function<bool()>& done,
-             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 int64_t Millis(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1'000'000;
 }

@@ -17,47 +17,21 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
+const path = require('path');
 
-// ---- command line --------------------------------------------------------------------------
+const { parseArgs, readBody, readJson, sendJson, listenAndAnnounce } =
+  require(path.join(__dirname, '..', 'fake_common.js'));
 
-function parseArgs(argv) {
-  const out = {
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    secret: '',
-    signatureHeader: 'X-Pushgate-Signature',
-    maxSkew: 300,
-  };
-  const names = {
-    '--cert': 'cert',
-    '--key': 'key',
-    '--secret': 'secret',
-    '--signature-header': 'signatureHeader',
-    '--max-skew': 'maxSkew',
-    '--port': 'port',
-    '--control-port': 'controlPort',
-    '--host': 'host',
-  };
-  for (let i = 2; i < argv.length; i += 2) {
-    const name = names[argv[i]];
-    if (!name || i + 1 >= argv.length) {
-      console.error(`fake_hook: unknown or incomplete option ${argv[i]}`);
-      process.exit(2);
-    }
-    const numeric = ['port', 'controlPort', 'maxSkew'].includes(name);
-    out[name] = numeric ? Number(argv[i + 1]) : argv[i + 1];
-  }
-  for (const required of ['cert', 'key']) {
-    if (!out[required]) {
-      console.error(`fake_hook: --${required} is required`);
-      process.exit(2);
-    }
-  }
-  return out;
-}
-
-const opts = parseArgs(process.argv);
+const opts = parseArgs(process.argv, {
+  program: 'fake_hook',
+  defaults: { port: 0, controlPort: 0, host: '127.0.0.1', secret: '',
+              signatureHeader: 'X-Pushgate-Signature', maxSkew: 300 },
+  options: { '--cert': 'cert', '--key': 'key', '--secret': 'secret',
+             '--signature-header': 'signatureHeader', '--max-skew': 'maxSkew', '--port': 'port',
+             '--control-port': 'controlPort', '--host': 'host' },
+  numeric: ['port', 'controlPort', 'maxSkew'],
+  required: ['cert', 'key'],
+});
 
 // ---- state ---------------------------------------------------------------------------------
 
@@ -127,19 +101,10 @@ function check(req, raw, record) {
 
 // ---- the receiving side --------------------------------------------------------------------
 
-function answer(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(text);
-}
-
 const server = https.createServer(
   { cert: fs.readFileSync(opts.cert), key: fs.readFileSync(opts.key), ALPNProtocols: ['http/1.1'] },
   (req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+    readBody(req).then((raw) => {
       const record = {
         id: nextId++,
         receivedAt: Date.now(),
@@ -161,7 +126,7 @@ const server = https.createServer(
       if (problem) {
         record.status = problem[0];
         record.error = problem[1];
-        return answer(res, problem[0], { error: problem[1] });
+        return sendJson(res, problem[0], { error: problem[1] });
       }
       const rule = takeRule();
       const status = rule && rule.status ? rule.status : 200;
@@ -169,8 +134,8 @@ const server = https.createServer(
       if (rule && rule.retryAfter !== undefined) headers['retry-after'] = String(rule.retryAfter);
       const send = () => {
         record.status = status;
-        answer(res, status, status < 300 ? { ok: true } : { error: REASONS[status] || 'error' },
-               headers);
+        sendJson(res, status, status < 300 ? { ok: true } : { error: REASONS[status] || 'error' },
+                 headers);
       };
       if (rule && rule.delayMs) setTimeout(send, rule.delayMs); else send();
     });
@@ -178,53 +143,28 @@ const server = https.createServer(
 
 // ---- the control side ----------------------------------------------------------------------
 
-function readJson(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (!text) return resolve({});
-      try { resolve(JSON.parse(text)); } catch (e) { reject(e); }
-    });
-  });
-}
-
 const control = http.createServer(async (req, res) => {
   try {
-    const path = new URL(req.url, 'http://control').pathname;
-    if (req.method === 'POST' && path === '/control/behaviour') {
+    const route = new URL(req.url, 'http://control').pathname;
+    if (req.method === 'POST' && route === '/control/behaviour') {
       const rule = await readJson(req);
       rules.push(rule);
-      return answer(res, 200, { rules: rules.length });
+      return sendJson(res, 200, { rules: rules.length });
     }
-    if (req.method === 'DELETE' && path === '/control/behaviour') {
+    if (req.method === 'DELETE' && route === '/control/behaviour') {
       rules = [];
-      return answer(res, 200, {});
+      return sendJson(res, 200, {});
     }
-    if (req.method === 'GET' && path === '/control/requests') return answer(res, 200, requests);
-    if (req.method === 'POST' && path === '/control/reset') {
+    if (req.method === 'GET' && route === '/control/requests') return sendJson(res, 200, requests);
+    if (req.method === 'POST' && route === '/control/reset') {
       rules = [];
       requests = [];
-      return answer(res, 200, {});
+      return sendJson(res, 200, {});
     }
-    return answer(res, 404, { error: `no control route ${req.method} ${path}` });
+    return sendJson(res, 404, { error: `no control route ${req.method} ${route}` });
   } catch (e) {
-    return answer(res, 400, { error: String(e) });
+    return sendJson(res, 400, { error: String(e) });
   }
 });
 
-let listening = 0;
-function announce() {
-  listening += 1;
-  if (listening === 2) {
-    process.stdout.write(`hook_port=${server.address().port} control_port=${control.address().port}\n`);
-  }
-}
-server.listen(opts.port, opts.host, announce);
-control.listen(opts.controlPort, '127.0.0.1', announce);
-process.on('SIGTERM', () => {
-  server.close();
-  control.close();
-  process.exit(0);
-});
+listenAndAnnounce('hook_port', server, opts.port, opts.host, control, opts.controlPort);
