@@ -291,5 +291,27 @@ TEST_F(HookTest, AFailedHookDeliveryIsRedriven) {
   EXPECT_EQ(Received().size(), 3u);
 }
 
+TEST_F(HookTest, APlainHttpLoopbackReceiverWorksWhenAllowed) {
+  fakes::FakeProcess plain;
+  const std::string d = dir_.path();
+  ASSERT_TRUE(plain.Start({"node", PUSHGATE_FAKE_HOOK_JS, "--cert", d + "/tls.crt", "--key",
+                           d + "/tls.key", "--secret", kReceiverSecret, "--plain-http", "1"},
+                          "hook_port=(\\d+) control_port=(\\d+)"));
+  json hook = {{"name", "local"},
+               {"url", "http://127.0.0.1:" + std::to_string(plain.ports()[0]) + "/in/local"},
+               {"allow_http_loopback", true},
+               {"hmac", {{"secret", {{"value", kReceiverSecret}}}}}};
+  StartServer(json::array({hook}));
+  const v1::Notification n = WaitDone(Post(Fixture("chat")));
+  EXPECT_EQ(n.outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED) << n.DebugString();
+  HttpResult r =
+      HttpGet("http://127.0.0.1:" + std::to_string(plain.ports()[1]) + "/control/requests");
+  const json received = json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(received.is_array() && received.size() == 1u) << r.body;
+  EXPECT_EQ(received[0]["signatureValid"], true);
+  EXPECT_EQ(received[0]["path"], "/in/local");
+  plain.Stop();
+}
+
 }  // namespace
 }  // namespace pushgate::testing

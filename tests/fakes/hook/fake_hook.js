@@ -7,7 +7,7 @@
 // See tests/fakes/README.md.
 //
 //   node fake_hook.js --cert cert.pem --key key.pem [--secret S] \
-//     [--signature-header X-Pushgate-Signature] [--max-skew 300] \
+//     [--signature-header X-Pushgate-Signature] [--max-skew 300] [--plain-http 1] \
 //     [--port 0] [--control-port 0] [--host 127.0.0.1]
 //
 // Prints "hook_port=<p> control_port=<p>" on stdout once both ports listen.
@@ -25,11 +25,11 @@ const { parseArgs, readBody, readJson, sendJson, listenAndAnnounce } =
 const opts = parseArgs(process.argv, {
   program: 'fake_hook',
   defaults: { port: 0, controlPort: 0, host: '127.0.0.1', secret: '',
-              signatureHeader: 'X-Pushgate-Signature', maxSkew: 300 },
+              signatureHeader: 'X-Pushgate-Signature', maxSkew: 300, plainHttp: 0 },
   options: { '--cert': 'cert', '--key': 'key', '--secret': 'secret',
              '--signature-header': 'signatureHeader', '--max-skew': 'maxSkew', '--port': 'port',
-             '--control-port': 'controlPort', '--host': 'host' },
-  numeric: ['port', 'controlPort', 'maxSkew'],
+             '--control-port': 'controlPort', '--host': 'host', '--plain-http': 'plainHttp' },
+  numeric: ['port', 'controlPort', 'maxSkew', 'plainHttp'],
   required: ['cert', 'key'],
 });
 
@@ -101,45 +101,48 @@ function check(req, raw, record) {
 
 // ---- the receiving side --------------------------------------------------------------------
 
-const server = https.createServer(
+// --plain-http 1: a loopback receiver without TLS (pushgate's allow_http_loopback).
+const server = opts.plainHttp ? http.createServer(receive) : https.createServer(
   { cert: fs.readFileSync(opts.cert), key: fs.readFileSync(opts.key), ALPNProtocols: ['http/1.1'] },
-  (req, res) => {
-    readBody(req).then((raw) => {
-      const record = {
-        id: nextId++,
-        receivedAt: Date.now(),
-        httpVersion: req.httpVersion,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        rawBody: raw.toString('utf8'),
-        bodyBytes: raw.length,
-        body: null,
-        rawPayload: null,
-        signatureValid: null,
-        timestampValid: null,
-        status: 0,
-        error: null,
-      };
-      requests.push(record);
-      const problem = check(req, raw, record);
-      if (problem) {
-        record.status = problem[0];
-        record.error = problem[1];
-        return sendJson(res, problem[0], { error: problem[1] });
-      }
-      const rule = takeRule();
-      const status = rule && rule.status ? rule.status : 200;
-      const headers = {};
-      if (rule && rule.retryAfter !== undefined) headers['retry-after'] = String(rule.retryAfter);
-      const send = () => {
-        record.status = status;
-        sendJson(res, status, status < 300 ? { ok: true } : { error: REASONS[status] || 'error' },
-                 headers);
-      };
-      if (rule && rule.delayMs) setTimeout(send, rule.delayMs); else send();
-    });
+  receive);
+
+function receive(req, res) {
+  readBody(req).then((raw) => {
+    const record = {
+      id: nextId++,
+      receivedAt: Date.now(),
+      httpVersion: req.httpVersion,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      rawBody: raw.toString('utf8'),
+      bodyBytes: raw.length,
+      body: null,
+      rawPayload: null,
+      signatureValid: null,
+      timestampValid: null,
+      status: 0,
+      error: null,
+    };
+    requests.push(record);
+    const problem = check(req, raw, record);
+    if (problem) {
+      record.status = problem[0];
+      record.error = problem[1];
+      return sendJson(res, problem[0], { error: problem[1] });
+    }
+    const rule = takeRule();
+    const status = rule && rule.status ? rule.status : 200;
+    const headers = {};
+    if (rule && rule.retryAfter !== undefined) headers['retry-after'] = String(rule.retryAfter);
+    const send = () => {
+      record.status = status;
+      sendJson(res, status, status < 300 ? { ok: true } : { error: REASONS[status] || 'error' },
+             headers);
+    };
+    if (rule && rule.delayMs) setTimeout(send, rule.delayMs); else send();
   });
+}
 
 // ---- the control side ----------------------------------------------------------------------
 
