@@ -95,7 +95,9 @@ EngineStats Engine::Stats() const {
 void Engine::Loop() {
   const auto poll = std::chrono::milliseconds(options_.config.poll_interval_ms);
   const int claim_batch = std::max(1, options_.config.claim_batch);
-  const auto ready_size = [this] { return static_cast<int>(ready_.size()); };
+  const auto ready_size = [this] {
+    return static_cast<int>(ready_.size() + hooks_waiting_.size());
+  };
   Clock::time_point next_poll = Clock::now();  // look for work left by a previous run at once
   std::optional<Clock::time_point> stop_deadline;
   for (;;) {
@@ -251,9 +253,23 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
 
 void Engine::Pump() {
   const int max_in_flight = std::max(1, options_.config.max_in_flight);
-  while (in_flight_ < max_in_flight && !ready_.empty()) {
-    Ready ready = std::move(ready_.front());
-    ready_.pop_front();
+  const int hook_cap = HookInFlightCap(max_in_flight);
+  while (in_flight_ < max_in_flight) {
+    const bool hook_room = hook_in_flight_ < hook_cap;
+    Ready ready;
+    if (hook_room && !hooks_waiting_.empty()) {
+      ready = std::move(hooks_waiting_.front());
+      hooks_waiting_.pop_front();
+    } else if (!ready_.empty()) {
+      ready = std::move(ready_.front());
+      ready_.pop_front();
+      if (!hook_room && !ready.delivery.delivery.hook.empty()) {
+        hooks_waiting_.push_back(std::move(ready));
+        continue;
+      }
+    } else {
+      break;
+    }
     SendOne(ready);
   }
 }
@@ -304,6 +320,7 @@ void Engine::SendOne(Ready& ready) {
   request.hook = d.delivery.hook;
 
   ++in_flight_;
+  if (send.channel == store::Channel::kWebhook) ++hook_in_flight_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.sent;
@@ -333,6 +350,7 @@ void Engine::SettleLocally(int64_t delivery_id, int64_t notification_id, store::
 void Engine::Settle(Answer& a) {
   const Send& s = a.send;
   --in_flight_;
+  if (s.channel == store::Channel::kWebhook) --hook_in_flight_;
   held_.erase(s.delivery_id);
   metrics_.Answered(s.channel, a.result.outcome);
 
@@ -433,6 +451,8 @@ void Engine::WarnConfigError(const Send& send, const std::string& reason) {
       "provider_config_error",
       {{"app", send.app_id}, {"channel", store::ChannelName(send.channel)}, {"reason", reason}});
 }
+
+int HookInFlightCap(int max_in_flight) { return std::max(1, max_in_flight / 4); }
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
                                                     store::DeliveryStore* store,

@@ -172,6 +172,11 @@ class Engine {
   // Dispatcher thread only.
   int in_flight_ = 0;
   std::deque<Ready> ready_;
+  // Forward hooks are the app's own receivers, often slow HTTP/1.1 servers: they may hold at
+  // most HookInFlightCap() of the max_in_flight slots, so a slow hook cannot starve device
+  // pushes. Hook deliveries over the cap wait here, in order, and go first when a slot frees.
+  int hook_in_flight_ = 0;
+  std::deque<Ready> hooks_waiting_;
   // Deliveries this process holds (ready or with a provider): a later claim of the same
   // notification (its lease ran out meanwhile) must not send them a second time.
   absl::flat_hash_set<int64_t> held_;
@@ -182,6 +187,10 @@ class Engine {
   absl::BitGen random_;
   std::map<std::string, int64_t> config_error_logged_at_;  // "app/channel/reason" → ms
 };
+
+// How many of `max_in_flight` slots forward-hook deliveries may hold at once: a quarter, at
+// least one.
+int HookInFlightCap(int max_in_flight);
 
 // The engine for `config`: providers from config.apps (BuildProviderSet), started.
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,

@@ -166,14 +166,19 @@ class FakeProvider final : public providers::Provider {
 
 class FakeProviderSet final : public ProviderSet {
  public:
-  FakeProviderSet(FakeProvider* apns, providers::Provider* log) : apns_(apns), log_(log) {
+  // `hooks` answers for every forward hook in `hook_routes`.
+  FakeProviderSet(FakeProvider* apns, providers::Provider* log, FakeProvider* hooks = nullptr,
+                  std::vector<HookRoute> hook_routes = {})
+      : apns_(apns), log_(log), hooks_(hooks) {
     channels_.apns = apns != nullptr;
     channels_.log_channel = log != nullptr;
+    channels_.hooks = std::move(hook_routes);
   }
   providers::Provider* Find(const std::string& app, store::Channel channel) override {
     if (app != kApp) return nullptr;
     if (channel == store::Channel::kApns || channel == store::Channel::kApnsVoip) return apns_;
     if (channel == store::Channel::kLog) return log_;
+    if (channel == store::Channel::kWebhook) return hooks_;
     return nullptr;
   }
   AppChannels ChannelsOf(const std::string& app) const override {
@@ -182,12 +187,14 @@ class FakeProviderSet final : public ProviderSet {
   void Shutdown() override {
     shut_down = true;
     if (apns_) apns_->FailHeld();
+    if (hooks_) hooks_->FailHeld();
   }
   std::atomic<bool> shut_down{false};
 
  private:
   FakeProvider* apns_;
   providers::Provider* log_;
+  FakeProvider* hooks_;
   AppChannels channels_;
 };
 
@@ -220,7 +227,8 @@ class EngineTest : public ::testing::Test {
     options.config = config_;
     options.stop_grace = grace;
     if (clock_) options.now_ms = [this] { return clock_->load(); };
-    auto set = std::make_unique<FakeProviderSet>(&apns_, with_log ? &log_ : nullptr);
+    auto set = std::make_unique<FakeProviderSet>(&apns_, with_log ? &log_ : nullptr, &hooks_,
+                                                 hook_routes_);
     set_ = set.get();
     // A registry per engine, as per process: a second engine's gauge callbacks would clash.
     registries_.push_back(std::make_unique<metrics::Registry>());
@@ -255,6 +263,8 @@ class EngineTest : public ::testing::Test {
   config::EngineConfig config_;
   std::vector<std::unique_ptr<metrics::Registry>> registries_;
   FakeProvider apns_;
+  FakeProvider hooks_;  // every forward hook in hook_routes_
+  std::vector<HookRoute> hook_routes_;
   providers::LogProvider log_;
   FakeProviderSet* set_ = nullptr;
   std::unique_ptr<std::atomic<int64_t>> clock_;
@@ -473,6 +483,30 @@ TEST_F(EngineTest, NoRegistrationsMeansNoTargets) {
   ASSERT_TRUE(WaitDone(id));
   EXPECT_EQ(Column(id, "outcome"), "no_targets");
   EXPECT_TRUE(apns_.seen().empty());
+}
+
+TEST_F(EngineTest, ASlowForwardHookCannotStarveDevicePushes) {
+  config_.max_in_flight = 8;  // hooks may hold HookInFlightCap(8) = 2 of them
+  hook_routes_ = {HookRoute{"crm", {}, {}}};
+  hooks_.Hold(true);  // the receiver never answers
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), Now());
+  StartEngine();
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(Ingest(Chat("alice", Now())));
+  }
+  // Every iPhone push goes out although twelve hook requests hang.
+  ASSERT_TRUE(WaitFor([&] { return apns_.seen().size() == ids.size(); }))
+      << apns_.seen().size() << " of " << ids.size() << " pushes sent";
+  EXPECT_EQ(hooks_.max_outstanding(), HookInFlightCap(8));
+  // When the receiver answers, the waiting hook deliveries go out and everything finishes.
+  hooks_.Hold(false);
+  hooks_.ReleaseHeld();
+  for (int64_t id : ids) {
+    ASSERT_TRUE(WaitDone(id)) << id;
+    EXPECT_EQ(Column(id, "outcome"), "delivered");
+  }
+  EXPECT_EQ(hooks_.seen().size(), ids.size());
 }
 
 }  // namespace
