@@ -39,12 +39,17 @@ struct Http2Request {
   bool require_http2 = true;
 };
 
+// The most of a response body kept; the rest is read and dropped. Provider answers are a few
+// KiB at most; a forward-hook receiver is someone else's server and may answer with anything,
+// and 256 requests in flight must not hold 256 unbounded bodies.
+inline constexpr size_t kMaxResponseBodyBytes = 64 * 1024;
+
 struct Http2Response {
   // 0 when no HTTP answer arrived; then `transport_error` says why (timeout, connection
   // refused, TLS failure, GOAWAY / stream reset, ...).
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::string body;
+  std::string body;                                          // at most kMaxResponseBodyBytes
   std::string transport_error;
   bool timed_out = false;
 

@@ -210,8 +210,12 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) {
 
 size_t Transfer::OnBody(char* data, size_t size, size_t count, void* self) {
   auto* transfer = static_cast<Transfer*>(self);
-  transfer->response_.body.append(data, size * count);
-  return size * count;
+  std::string& body = transfer->response_.body;
+  const size_t bytes = size * count;
+  // The rest is consumed, not refused: refusing would abort the transfer and lose the status.
+  body.append(
+      data, std::min(bytes, kMaxResponseBodyBytes - std::min(body.size(), kMaxResponseBodyBytes)));
+  return bytes;
 }
 
 Http2Response Transfer::Finish(CURLcode result) {

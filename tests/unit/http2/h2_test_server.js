@@ -51,6 +51,10 @@ function route(method, path, headers, body, send, cut) {
     send(Number(q.code || 500), {'retry-after': '7'}, JSON.stringify({reason: q.reason || 'X'}));
     return;
   }
+  if (p === '/big') {
+    send(Number(q.code || 200), {}, 'x'.repeat(Number(q.bytes || 1 << 20)));
+    return;
+  }
   if (p === '/cut') {
     cut();
     return;

@@ -403,6 +403,21 @@ TEST_F(Http2ClientTest, Http1FallbackWhenHttp2IsNotRequired) {
   EXPECT_EQ(Stats(*server)["requests"], 1);
 }
 
+TEST_F(Http2ClientTest, AHugeAnswerKeepsItsStatusButOnlyTheCappedBody) {
+  // A forward-hook receiver answering with a large page, over HTTP/1.1 and HTTP/2.
+  for (const char* mode : {"h1", "h2"}) {
+    auto server = StartServer({"--mode", mode});
+    auto client = StartClient();
+    ASSERT_TRUE(server && client);
+    Http2Request request = Request(*server, "/big?bytes=3000000&code=503");
+    request.pool = "webhook";
+    request.require_http2 = false;
+    Http2Response response = SendAndWait(*client, std::move(request));
+    EXPECT_EQ(response.status, 503) << mode << ": " << response.transport_error;
+    EXPECT_EQ(response.body, std::string(kMaxResponseBodyBytes, 'x')) << mode;
+  }
+}
+
 TEST_F(Http2ClientTest, InFlightBoundIsRespected) {
   auto server = StartServer();
   Http2ClientOptions options;
