@@ -289,8 +289,9 @@ absl::Status ParseForwardHook(const json& v, const std::string& path, const EnvL
   if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
   ObjectReader r(v, path);
   PG_RETURN_IF_ERROR(r.String("name", &out->name));
+  if (out->name.empty()) return r.Error("name", "is required");
   if (!ValidHookName(out->name)) {
-    return r.Error("name", "is required: 1 to 64 characters of a-z, 0-9, '_' and '-'");
+    return r.Error("name", "must be 1 to 64 characters of a-z, 0-9, '_' and '-'");
   }
   PG_RETURN_IF_ERROR(r.String("url", &out->url));
   PG_RETURN_IF_ERROR(r.Bool("allow_http_loopback", &out->allow_http_loopback));
