@@ -172,7 +172,8 @@ class CurlHttp2Client final : public Http2Client {
                                                         "cannot create connection pool")));
       return;
     }
-    if (pool->MustHold()) {
+    const http2_internal::ConnectionGate::Admission admission = pool->Admit();
+    if (admission == http2_internal::ConnectionGate::Admission::kHold) {
       pool->Hold(std::move(job));
       return;
     }
@@ -202,6 +203,14 @@ class CurlHttp2Client final : public Http2Client {
     }
     ++in_flight_;
     pool->OnStarted();
+    if (admission == http2_internal::ConnectionGate::Admission::kStep) {
+      // Let libcurl pick (or open) this request's connection now, so the pool knows whether it
+      // is a new connection's first request before anything else of the pool is added.
+      const uint64_t opened_before = pool->connections_opened();
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      pool->OnStepped(transfer, opened_before);
+    }
   }
 
   void ReapFinished() {
@@ -221,7 +230,7 @@ class CurlHttp2Client final : public Http2Client {
       Transfer::Done done = transfer->TakeDone();
       pool->Release(transfer);
       --in_flight_;
-      std::deque<Job> released = pool->OnFinished();
+      std::deque<Job> released = pool->OnFinished(transfer, response.status > 0);
       // Held requests were taken off the queue before anything still in it: they go first.
       for (auto it = released.rbegin(); it != released.rend(); ++it) {
         queued_.push_front(std::move(*it));

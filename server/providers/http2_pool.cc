@@ -1,5 +1,9 @@
 #include "providers/http2_pool.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <unordered_set>
 #include <utility>
@@ -91,17 +95,45 @@ void Pool::TrimIdleTransfers() {
 }
 
 bool Pool::IdleSince(std::chrono::steady_clock::time_point cutoff) const {
-  return in_flight_ == 0 && held_.empty() && idle_.size() == transfers_.size() &&
+  return gate_.in_flight() == 0 && held_.empty() && idle_.size() == transfers_.size() &&
          last_used_ < cutoff;
 }
 
 void Pool::Release(Transfer* transfer) { idle_.push_back(transfer); }
 
-std::deque<Job> Pool::OnFinished() {
-  if (in_flight_ > 0) --in_flight_;
-  if (warm_) return {};
-  warm_ = true;
+ConnectionGate::Admission Pool::Admit() {
+  return gate_.Admit([this] {
+    // Idle HTTP/2 connections have nothing to say: unread bytes are a GOAWAY (or a PING), and
+    // a hang-up is the peer closing. Either way the next request should go alone.
+    if (sockets_.empty()) return false;
+    for (curl_socket_t s : sockets_) {
+      pollfd p{s, POLLIN | POLLRDHUP, 0};
+      if (poll(&p, 1, 0) != 0) return false;
+    }
+    return true;
+  });
+}
+
+std::deque<Job> Pool::OnFinished(const Transfer* transfer, bool answered) {
+  if (!gate_.OnFinished(transfer, answered)) return {};
   return std::exchange(held_, {});
+}
+
+curl_socket_t Pool::OpenSocket(void* data, curlsocktype purpose, struct curl_sockaddr* address) {
+  (void)purpose;
+  const curl_socket_t s =
+      socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (s == CURL_SOCKET_BAD) return s;
+  auto* pool = static_cast<Pool*>(data);
+  pool->sockets_.insert(s);
+  ++pool->connections_opened_;
+  return s;
+}
+
+int Pool::CloseSocket(void* data, curl_socket_t s) {
+  auto* pool = static_cast<Pool*>(data);
+  if (pool->sockets_.erase(s) > 0) pool->gate_.OnConnectionClosed(pool->sockets_.size());
+  return close(s);
 }
 
 }  // namespace pushgate::providers::http2_internal

@@ -1,6 +1,7 @@
 // One connection pool of the HTTP/2 client: the libcurl share that holds its connections,
-// DNS entries (including RESOLVE overrides) and TLS sessions, its reusable transfers, and the
-// warm-up gate that sends the first request of a new pool alone. Used only on the client thread.
+// DNS entries (including RESOLVE overrides) and TLS sessions, its reusable transfers, its open
+// connections (from libcurl's socket callbacks), and the connection gate that sends the first
+// request on each new connection alone. Used only on the client thread.
 //
 // Why a CURLSH per pool: libcurl reuses a connection for any transfer to the same host and
 // port whose TLS settings match, so two APNs teams using token auth (same host, same CA, no
@@ -16,15 +17,18 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "providers/http2_client.h"
+#include "providers/http2_connection_gate.h"
 #include "providers/http2_transfer.h"
 
 namespace pushgate::providers::http2_internal {
@@ -62,18 +66,25 @@ class Pool {
   bool IdleSince(std::chrono::steady_clock::time_point cutoff) const;
   static constexpr size_t kMinTransfers = 4;
 
-  // Warm-up gate. A new APNs connection allows one stream until a request succeeds and then
-  // raises SETTINGS_MAX_CONCURRENT_STREAMS; sending more at once makes libcurl open extra
-  // connections for them. So until the first request of the pool has an outcome, further
-  // requests are held; then they all go and libcurl multiplexes them at the raised limit.
-  // Any outcome opens the gate (also a transport error): keeping it shut after failures would
-  // serialise every request of an unreachable pool behind connect timeouts.
-  bool MustHold() const { return !warm_ && in_flight_ > 0; }
+  // The connection gate (http2_connection_gate.h): whether the next request may go now, be
+  // sent alone and followed by a libcurl step, or wait.
+  ConnectionGate::Admission Admit();
   void Hold(Job job) { held_.push_back(std::move(job)); }
-  void OnStarted() { ++in_flight_; }
-  // Returns the held requests, in order, when this completion opens the gate.
-  std::deque<Job> OnFinished();
+  void OnStarted() { gate_.OnStarted(); }
+  // Connections opened so far; compare before and after a step.
+  uint64_t connections_opened() const { return connections_opened_; }
+  void OnStepped(const Transfer* transfer, uint64_t opened_before) {
+    gate_.OnStepped(transfer, connections_opened_ > opened_before);
+  }
+  // Returns the held requests, in order, when this completion lets them be admitted again.
+  std::deque<Job> OnFinished(const Transfer* transfer, bool answered);
   std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
+  size_t open_connections() const { return sockets_.size(); }
+
+  // libcurl's socket callbacks (CURLOPT_OPENSOCKETFUNCTION / CLOSESOCKETFUNCTION, the pool as
+  // their data): how the pool learns when a connection is opened or closed.
+  static curl_socket_t OpenSocket(void* pool, curlsocktype purpose, struct curl_sockaddr* address);
+  static int CloseSocket(void* pool, curl_socket_t socket);
 
  private:
   Pool(std::string name, TlsSettings tls, TransferSettings settings, CURLSH* share,
@@ -93,9 +104,10 @@ class Pool {
   std::vector<Transfer*> idle_;  // most recently released last
   size_t peak_in_use_ = 0;       // since the last TrimIdleTransfers
   std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
-  size_t in_flight_ = 0;
-  bool warm_ = false;
+  ConnectionGate gate_;
   std::deque<Job> held_;
+  std::set<curl_socket_t> sockets_;  // the pool's open connections
+  uint64_t connections_opened_ = 0;
 };
 
 }  // namespace pushgate::providers::http2_internal

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "providers/http2_alpn.h"
 #include "providers/http2_errors.h"
+#include "providers/http2_pool.h"
 
 namespace pushgate::providers::http2_internal {
 namespace {
@@ -104,6 +105,11 @@ absl::Status Transfer::SetFixedOptions() {
   errors.Check(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody), "write fn");
   errors.Check(curl_easy_setopt(e, CURLOPT_WRITEDATA, this), "write data");
   errors.Check(curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &alpn_check_), "ssl ctx data");
+  // The pool learns about its connections through these (see http2_connection_gate.h).
+  errors.Check(curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Pool::OpenSocket), "open fn");
+  errors.Check(curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, owner_), "open data");
+  errors.Check(curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Pool::CloseSocket), "close fn");
+  errors.Check(curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, owner_), "close data");
   if (!tls.ca_file.empty()) {
     errors.Check(curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str()), "ca");
   }

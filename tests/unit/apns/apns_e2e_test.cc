@@ -400,18 +400,18 @@ TEST_F(ApnsEndToEnd, OneStreamUntilAValidTokenThenMultiplexed) {
   EXPECT_LE(stats["peakConnectionsOpen"].get<int>(), 4) << stats.dump();
 }
 
-// Known gap of the HTTP/2 client, kept here as its reproduction: its warm-up gate (send the
-// first request alone) is per pool, not per connection. When APNs drops the connections of a
-// pool that is already warm, the next burst goes out on a new connection whose SETTINGS (one
-// stream) are not known yet, and the streams past the first are refused (transport errors,
-// so kRetry). Run with --gtest_also_run_disabled_tests; enable once the gate is per connection.
-TEST_F(ApnsEndToEnd, DISABLED_WarmPoolReconnectKeepsTheOneStreamRule) {
+// A warm pool whose connections APNs dropped: the next burst needs a new connection, whose
+// SETTINGS (one stream) are not known until its first answer. The HTTP/2 client's gate is per
+// connection, so the burst's first request goes alone on the new connection and the rest follow
+// once the limit is raised: one new connection, no refused streams, nothing to retry.
+TEST_F(ApnsEndToEnd, WarmPoolReconnectKeepsTheOneStreamRule) {
   auto p = Make(FreshPoolOptions());
   const auto chat = Fixture("chat.json");
   ASSERT_EQ(SendSync(*p, Request(&chat, "c2c2")).outcome, Outcome::kDelivered);
-  Ctl("POST", "/control/latency", R"({"ms":20})");
   for (int round = 0; round < 10; ++round) {
     Disconnect();
+    Ctl("POST", "/control/reset");
+    Ctl("POST", "/control/latency", R"({"ms":20})");
     std::vector<std::future<SendResult>> futures;
     for (int i = 0; i < 20; ++i) futures.push_back(SendAsync(*p, Request(&chat, "c2c2")));
     for (auto& f : futures) {
@@ -419,6 +419,12 @@ TEST_F(ApnsEndToEnd, DISABLED_WarmPoolReconnectKeepsTheOneStreamRule) {
       const SendResult r = f.get();
       EXPECT_EQ(r.outcome, Outcome::kDelivered) << "round " << round << ": " << r.reason;
     }
+    const json stats = Ctl("GET", "/control/stats");
+    // The new connection's first request went alone, and no extra connections were opened
+    // for streams the limit of one would have refused.
+    EXPECT_EQ(stats["maxConcurrentStreamsBeforeRaise"], 1) << "round " << round << stats.dump();
+    EXPECT_EQ(stats["connectionsOpened"], 1) << "round " << round << stats.dump();
+    EXPECT_GT(stats["maxConcurrentStreams"].get<int>(), 1) << "round " << round << stats.dump();
   }
   Disconnect();
 }

@@ -525,6 +525,30 @@ TEST_F(Http2ClientTest, ConnectionsPerPoolAreCapped) {
   EXPECT_LE(stats["maxActivePerConnection"].get<int>(), 2);
 }
 
+TEST_F(Http2ClientTest, ConnectionCapHoldsWhenTheStrictLimitIsNeverRaised) {
+  // Like APNs with a refused provider token: one stream per connection and the limit is never
+  // raised (no 200). The pool needs more connections, and each new one must get its first
+  // stream alone: a burst on a connection whose SETTINGS are unknown gets streams refused, and
+  // libcurl's retries close and reopen connections beyond the cap.
+  auto server = StartServer({"--strict"});
+  Http2ClientOptions options;
+  options.max_connections_per_pool = 4;
+  auto client = StartClient(options);
+  ASSERT_TRUE(server && client);
+  constexpr int kRequests = 60;
+  Results results;
+  for (int i = 0; i < kRequests; ++i) {
+    client->Send(Request(*server, "/status?code=403"), results.Callback());
+  }
+  std::vector<Http2Response> responses = results.Wait(kRequests);
+  EXPECT_THAT(responses, Each(Field(&Http2Response::status, 403)));
+  nlohmann::json stats = Stats(*server);
+  EXPECT_EQ(stats["requests"], kRequests);
+  EXPECT_LE(stats["maxOpenConnections"].get<int>(), 4);
+  EXPECT_LE(stats["connections"].get<int>(), 4);  // and none closed to open another
+  EXPECT_EQ(stats["maxActivePerConnection"], 1);
+}
+
 TEST_F(Http2ClientTest, FirstRequestOfANewPoolGoesAloneThenTheRestFollow) {
   auto server = StartServer();
   auto client = StartClient();
