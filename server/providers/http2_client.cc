@@ -172,8 +172,14 @@ class CurlHttp2Client final : public Http2Client {
                                                         "cannot create connection pool")));
       return;
     }
-    const http2_internal::ConnectionGate::Admission admission = pool->Admit();
-    if (admission == http2_internal::ConnectionGate::Admission::kHold) {
+    using Admission = http2_internal::ConnectionGate::Admission;
+    Admission admission = pool->Admit();
+    if (admission == Admission::kStep && !job.request.require_http2 && pool->confirmed()) {
+      // HTTP/1.1 allowed (forward hooks): a connection per request is normal there, and the
+      // one-stream rule is an HTTP/2 server's; only a new pool's first request goes alone.
+      admission = Admission::kGo;
+    }
+    if (admission == Admission::kHold) {
       pool->Hold(std::move(job));
       return;
     }
@@ -203,7 +209,7 @@ class CurlHttp2Client final : public Http2Client {
     }
     ++in_flight_;
     pool->OnStarted();
-    if (admission == http2_internal::ConnectionGate::Admission::kStep) {
+    if (admission == Admission::kStep) {
       // Let libcurl pick (or open) this request's connection now, so the pool knows whether it
       // is a new connection's first request before anything else of the pool is added.
       const uint64_t opened_before = pool->connections_opened();

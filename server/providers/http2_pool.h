@@ -80,6 +80,7 @@ class Pool {
   std::deque<Job> OnFinished(const Transfer* transfer, bool answered);
   std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
   size_t open_connections() const { return sockets_.size(); }
+  bool confirmed() const { return gate_.confirmed(); }
 
   // libcurl's socket callbacks (CURLOPT_OPENSOCKETFUNCTION / CLOSESOCKETFUNCTION, the pool as
   // their data): how the pool learns when a connection is opened or closed.
