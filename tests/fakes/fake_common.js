@@ -1,6 +1,7 @@
 // What every Node provider fake needs besides its protocol: the command line, JSON bodies, and
 // the "<name>_port=<p> control_port=<p>" line tests wait for (tests/fakes/fake_process.h).
-// Node 20, no npm packages. Used by hook/fake_hook.js; the APNs, FCM and Web Push fakes predate it.
+// Node 20, no npm packages. Used by hook/fake_hook.js and webpush/fake_webpush.js; the APNs and
+// FCM fakes predate it.
 'use strict';
 
 // `spec`: {program, defaults: {key: value}, options: {'--flag': key}, numeric: [key],

@@ -17,12 +17,14 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const http2 = require('http2');
+const path = require('path');
+const { parseArgs, readBody, listenAndAnnounce } =
+  require(path.join(__dirname, '..', 'fake_common.js'));
 
-// ---- command line --------------------------------------------------------------------------
-
-function parseArgs(argv) {
-  const out = { port: 0, controlPort: 0, host: '127.0.0.1', endpointHost: 'push.example' };
-  const names = {
+const opts = parseArgs(process.argv, {
+  program: 'fake_webpush',
+  defaults: { port: 0, controlPort: 0, host: '127.0.0.1', endpointHost: 'push.example' },
+  options: {
     '--cert': 'cert',
     '--key': 'key',
     '--vapid-public-key': 'vapidPublicKey',
@@ -30,25 +32,10 @@ function parseArgs(argv) {
     '--port': 'port',
     '--control-port': 'controlPort',
     '--host': 'host',
-  };
-  for (let i = 2; i < argv.length; i += 2) {
-    const name = names[argv[i]];
-    if (!name || i + 1 >= argv.length) {
-      console.error(`fake_webpush: unknown or incomplete option ${argv[i]}`);
-      process.exit(2);
-    }
-    out[name] = ['port', 'controlPort'].includes(name) ? Number(argv[i + 1]) : argv[i + 1];
-  }
-  for (const required of ['cert', 'key', 'vapidPublicKey']) {
-    if (!out[required]) {
-      console.error(`fake_webpush: --${required.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is required`);
-      process.exit(2);
-    }
-  }
-  return out;
-}
-
-const opts = parseArgs(process.argv);
+  },
+  numeric: ['port', 'controlPort'],
+  required: ['cert', 'key', 'vapidPublicKey'],
+});
 
 const MAX_BODY_BYTES = 4096;        // RFC 8030 §7.2: what every push service must accept
 const MAX_JWT_LIFETIME_SEC = 86400; // RFC 8292 §2
@@ -178,14 +165,6 @@ function checkVapid(authorization, origin) {
 
 // ---- push endpoint -------------------------------------------------------------------------
 
-function readBody(req) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
 function answer(res, status, headers, body) {
   if (res.closed || res.destroyed) return;
   res.writeHead(status, headers);
@@ -278,7 +257,8 @@ async function onPush(req, res) {
 
 // ---- control API ---------------------------------------------------------------------------
 
-function newSubscription(pushPort) {
+function newSubscription() {
+  const pushPort = server.address().port;
   const id = crypto.randomBytes(12).toString('base64url');
   const ecdh = crypto.createECDH('prime256v1');
   ecdh.generateKeys();
@@ -292,7 +272,7 @@ function newSubscription(pushPort) {
   };
 }
 
-function control(pushPort) {
+function control() {
   return async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     let json = {};
@@ -307,7 +287,7 @@ function control(pushPort) {
       answer(res, status, { 'content-type': 'application/json' }, JSON.stringify(obj));
     const url = req.url;
     const sub = /^\/control\/subscriptions\/([A-Za-z0-9_-]+)$/.exec(url);
-    if (req.method === 'POST' && url === '/control/subscriptions') return send(newSubscription(pushPort));
+    if (req.method === 'POST' && url === '/control/subscriptions') return send(newSubscription());
     if (sub && req.method === 'POST') {
       const s = state.subscriptions.get(sub[1]);
       if (!s) return send({ error: 'no such subscription' }, 404);
@@ -360,11 +340,5 @@ server.on('request', (req, res) => {
 });
 server.on('sessionError', () => {});
 
-server.listen(opts.port, opts.host, () => {
-  const pushPort = server.address().port;
-  const controlServer = http.createServer(control(pushPort));
-  controlServer.listen(opts.controlPort, opts.host, () => {
-    console.log(`push_port=${pushPort} control_port=${controlServer.address().port}`);
-  });
-});
-process.on('SIGTERM', () => process.exit(0));
+listenAndAnnounce('push_port', server, opts.port, opts.host, http.createServer(control()),
+                  opts.controlPort);
