@@ -1,5 +1,7 @@
 #include "providers/webpush_provider.h"
 
+#include <openssl/crypto.h>
+
 #include <utility>
 
 #include "absl/status/status.h"
@@ -113,6 +115,10 @@ void WebPushProvider::SendTo(std::shared_ptr<Delivery> delivery, const std::stri
                                          ? EncryptWebPushPayload(message->json, delivery->ua_public,
                                                                  delivery->auth_secret, *ephemeral)
                                          : absl::StatusOr<std::string>(ephemeral.status());
+  // The ephemeral private key has done its only job; it must not linger in freed memory.
+  if (ephemeral.ok()) {
+    OPENSSL_cleanse(ephemeral->private_scalar.data(), ephemeral->private_scalar.size());
+  }
   if (!body.ok()) {
     // The subscription key was checked for shape but is not a point on the curve.
     const bool bad_key = absl::IsInvalidArgument(body.status());

@@ -1,5 +1,6 @@
 #include "providers/webpush_response_classifier.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -18,7 +19,7 @@ std::string ServiceReason(const std::string& body) {
   const std::string reason = *it;
   if (reason.empty() || reason.size() > 64) return "";
   for (char c : reason) {
-    if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return "";
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return "";
   }
   return reason;
 }
