@@ -207,6 +207,172 @@ absl::Status ParseWebhookAuth(const json& v, const std::string& path, const EnvL
   return absl::OkStatus();
 }
 
+// "resolve": ["host:port:address", ...], as curl --resolve: points a provider's real host name
+// at a test fake or a proxy without changing its URL.
+absl::Status ParseResolve(ObjectReader& r, std::vector<std::string>* out) {
+  PG_RETURN_IF_ERROR(r.StringList("resolve", out));
+  for (size_t i = 0; i < out->size(); ++i) {
+    const std::string& entry = (*out)[i];
+    if (std::count(entry.begin(), entry.end(), ':') < 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.PathOf("resolve"), "[", i, "]: \"", entry, "\" is not host:port:address"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// An optional URL override must be https: provider credentials never travel in clear text.
+absl::Status HttpsUrl(ObjectReader& r, std::string_view key, std::string* out) {
+  PG_RETURN_IF_ERROR(r.String(key, out));
+  if (!out->empty() && out->rfind("https://", 0) != 0)
+    return r.Error(key, "must be an https:// URL");
+  return absl::OkStatus();
+}
+
+absl::Status ParseFcm(const json& v, const std::string& path, const EnvLookup& env,
+                      FcmConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  const json* account = r.Find("service_account");
+  if (account == nullptr) {
+    return r.Error(
+        "service_account",
+        "is required (the service-account JSON, e.g. {\"file\": \"/etc/pushgate/sa.json\"})");
+  }
+  PG_RETURN_IF_ERROR(
+      ParseSecret(*account, r.PathOf("service_account"), env, &out->service_account));
+  PG_RETURN_IF_ERROR(r.String("android_channel_id", &out->android_channel_id));
+  PG_RETURN_IF_ERROR(r.String("sound", &out->sound));
+  PG_RETURN_IF_ERROR(HttpsUrl(r, "fcm_url", &out->fcm_url));
+  PG_RETURN_IF_ERROR(HttpsUrl(r, "token_uri", &out->token_uri));
+  PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
+  PG_RETURN_IF_ERROR(ParseResolve(r, &out->resolve));
+  return r.RejectUnknown();
+}
+
+bool IsEventKind(std::string_view kind) {
+  for (const char* k : kEventKinds) {
+    if (kind == k) return true;
+  }
+  return false;
+}
+
+absl::Status ParseOverrides(const json& v, const std::string& path, PushOverrides* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  if (const json* apns = r.Find("apns")) {
+    if (!apns->is_object()) return r.Error("apns", "must be an object");
+    ObjectReader ar(*apns, r.PathOf("apns"));
+    PG_RETURN_IF_ERROR(ar.String("sound", &out->apns_sound));
+    PG_RETURN_IF_ERROR(ar.String("category", &out->apns_category));
+    PG_RETURN_IF_ERROR(ar.RejectUnknown());
+  }
+  if (const json* fcm = r.Find("fcm")) {
+    if (!fcm->is_object()) return r.Error("fcm", "must be an object");
+    ObjectReader fr(*fcm, r.PathOf("fcm"));
+    PG_RETURN_IF_ERROR(fr.String("sound", &out->fcm_sound));
+    PG_RETURN_IF_ERROR(fr.String("android_channel_id", &out->android_channel_id));
+    PG_RETURN_IF_ERROR(fr.RejectUnknown());
+  }
+  if (const json* webpush = r.Find("webpush")) {
+    if (!webpush->is_object()) return r.Error("webpush", "must be an object");
+    ObjectReader wr(*webpush, r.PathOf("webpush"));
+    PG_RETURN_IF_ERROR(wr.String("icon", &out->webpush_icon));
+    PG_RETURN_IF_ERROR(wr.RejectUnknown());
+  }
+  return r.RejectUnknown();
+}
+
+// CometChat's own field names: extra data must never shadow them (nor FCM's reserved keys, nor
+// APNs' aps dictionary), or a client could no longer trust what it reads.
+bool IsProtectedDataKey(std::string_view key) {
+  static constexpr const char* kProtected[] = {"type",
+                                               "title",
+                                               "body",
+                                               "sender",
+                                               "senderName",
+                                               "senderAvatar",
+                                               "receiver",
+                                               "receiverName",
+                                               "receiverAvatar",
+                                               "receiverType",
+                                               "tag",
+                                               "conversationId",
+                                               "sentAt",
+                                               "unreadMessageCount",
+                                               "callAction",
+                                               "sessionId",
+                                               "callType",
+                                               "message",
+                                               "custom",
+                                               "aps",
+                                               "from",
+                                               "gcm",
+                                               "notification_id"};
+  for (const char* p : kProtected) {
+    if (key == p) return true;
+  }
+  return key.rfind("google", 0) == 0;
+}
+
+absl::Status ParseRules(const json& v, const std::string& path, RulesConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  if (const json* drop = r.Find("drop_kinds")) {
+    if (!drop->is_array()) return r.Error("drop_kinds", "must be an array of event kinds");
+    for (size_t i = 0; i < drop->size(); ++i) {
+      const json& kind = (*drop)[i];
+      if (!kind.is_string() || !IsEventKind(kind.get<std::string>())) {
+        return absl::InvalidArgumentError(absl::StrCat(r.PathOf("drop_kinds"), "[", i,
+                                                       "]: must be one of ",
+                                                       absl::StrJoin(kEventKinds, ", ")));
+      }
+      out->drop_kinds.push_back(kind.get<std::string>());
+    }
+  }
+  if (const json* privacy = r.Find("privacy")) {
+    const std::string ppath = r.PathOf("privacy");
+    if (!privacy->is_object()) return r.Error("privacy", "must be an object {\"title\", \"body\"}");
+    ObjectReader pr(*privacy, ppath);
+    PG_RETURN_IF_ERROR(pr.String("title", &out->privacy_title));
+    PG_RETURN_IF_ERROR(pr.String("body", &out->privacy_body));
+    PG_RETURN_IF_ERROR(pr.RejectUnknown());
+    if (out->privacy_title.empty()) return pr.Error("title", "is required (the neutral title)");
+    out->privacy = true;
+  }
+  if (const json* extra = r.Find("extra_data")) {
+    if (!extra->is_object()) return r.Error("extra_data", "must be an object of strings");
+    for (auto it = extra->begin(); it != extra->end(); ++it) {
+      const std::string key_path = absl::StrCat(r.PathOf("extra_data"), ".", it.key());
+      if (it.key().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(r.PathOf("extra_data"), ": empty key"));
+      }
+      if (IsProtectedDataKey(it.key())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(key_path, ": reserved (a CometChat field or a provider's reserved key)"));
+      }
+      if (!it.value().is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(key_path, ": must be a string (FCM data carries strings only)"));
+      }
+      out->extra_data[it.key()] = it.value().get<std::string>();
+    }
+  }
+  if (const json* overrides = r.Find("overrides")) {
+    if (!overrides->is_object()) return r.Error("overrides", "must be an object keyed by kind");
+    for (auto it = overrides->begin(); it != overrides->end(); ++it) {
+      const std::string key_path = absl::StrCat(r.PathOf("overrides"), ".", it.key());
+      if (it.key() != "*" && !IsEventKind(it.key())) {
+        return absl::InvalidArgumentError(absl::StrCat(key_path,
+                                                       ": unknown kind (use \"*\" or one of ",
+                                                       absl::StrJoin(kEventKinds, ", "), ")"));
+      }
+      PG_RETURN_IF_ERROR(ParseOverrides(it.value(), key_path, &out->overrides[it.key()]));
+    }
+  }
+  return r.RejectUnknown();
+}
+
 absl::Status ParseApns(const json& v, const std::string& path, const EnvLookup& env,
                        ApnsConfig* out) {
   if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
@@ -222,7 +388,7 @@ absl::Status ParseApns(const json& v, const std::string& path, const EnvLookup& 
   PG_RETURN_IF_ERROR(r.String("production_url", &out->production_url));
   PG_RETURN_IF_ERROR(r.String("sandbox_url", &out->sandbox_url));
   PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
-  PG_RETURN_IF_ERROR(r.StringList("resolve", &out->resolve));
+  PG_RETURN_IF_ERROR(ParseResolve(r, &out->resolve));
   PG_RETURN_IF_ERROR(r.RejectUnknown());
   const bool token_auth = !out->p8_key.value.empty();
   if (token_auth && (out->team_id.size() != 10 || out->key_id.size() != 10)) {
@@ -319,7 +485,7 @@ absl::Status ParseForwardHook(const json& v, const std::string& path, const EnvL
         ParseHmac(*hmac, r.PathOf("hmac"), env, kDefaultHookSignatureHeader, &*out->hmac));
   }
   PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
-  PG_RETURN_IF_ERROR(r.StringList("resolve", &out->resolve));
+  PG_RETURN_IF_ERROR(ParseResolve(r, &out->resolve));
   PG_RETURN_IF_ERROR(r.Integer("timeout_ms", &out->timeout_ms, 100, 120'000));
   return r.RejectUnknown();
 }
@@ -354,6 +520,13 @@ absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& e
   if (const json* apns = r.Find("apns")) {
     out->apns.emplace();
     PG_RETURN_IF_ERROR(ParseApns(*apns, r.PathOf("apns"), env, &*out->apns));
+  }
+  if (const json* fcm = r.Find("fcm")) {
+    out->fcm.emplace();
+    PG_RETURN_IF_ERROR(ParseFcm(*fcm, r.PathOf("fcm"), env, &*out->fcm));
+  }
+  if (const json* rules = r.Find("rules")) {
+    PG_RETURN_IF_ERROR(ParseRules(*rules, r.PathOf("rules"), &out->rules));
   }
   PG_RETURN_IF_ERROR(r.Bool("log_channel", &out->log_channel));
   if (const json* hooks = r.Find("forward_hooks")) {

@@ -82,11 +82,61 @@ struct ForwardHook {
 
 inline constexpr char kDefaultHookSignatureHeader[] = "X-Pushgate-Signature";
 
+// FCM HTTP v1 credentials of one app (protocols.md §3).
+struct FcmConfig {
+  // The service-account JSON text Firebase hands out, usually {"file": "/etc/pushgate/sa.json"}.
+  // Checked when the provider is built: an unusable one leaves the app's FCM deliveries waiting
+  // as config errors (tokens kept) instead of stopping the whole gateway.
+  Secret service_account;
+  std::string android_channel_id;  // android.notification.channel_id; empty: the app's default
+  std::string sound = "default";   // Android notification / iOS-through-FCM alert sound
+  // Overrides for tests and proxies; production leaves them empty (Google's hosts, system CAs).
+  std::string fcm_url;    // default https://fcm.googleapis.com
+  std::string token_uri;  // where the JWT grant goes; default the service account's token_uri
+  std::string ca_file;
+  std::vector<std::string> resolve;  // "host:port:address", as curl --resolve
+};
+
+// What one app's pushes carry beyond what CometChat sent, per platform (all optional; empty
+// keeps the provider's default). See RulesConfig.
+struct PushOverrides {
+  std::string apns_sound;
+  std::string apns_category;  // aps.category: the app's actionable-notification category
+  std::string fcm_sound;
+  std::string android_channel_id;
+  std::string webpush_icon;  // URL of the notification icon in the browser
+};
+
+// The kinds of notification the rules can tell apart (engine::EventKindOf decides which one a
+// notification is): a chat message, a reaction to one, a group member action, a call.
+inline constexpr const char* kEventKinds[] = {"chat", "reaction", "group_action", "call"};
+
+// Per-app rules applied to every notification before any provider builds a request
+// (engine/rules.h). The event kinds are those of engine::EventKindOf: "chat", "reaction",
+// "group_action", "call".
+struct RulesConfig {
+  // Notifications of these kinds are not pushed; their deliveries settle as skipped with
+  // reason "dropped_by_rule".
+  std::vector<std::string> drop_kinds;
+  // Privacy mode: only ids (conversationId, tag, type, call session and action) and this
+  // neutral title/body reach Apple, Google or a push service.
+  bool privacy = false;
+  std::string privacy_title;
+  std::string privacy_body;
+  // Static key/values added to every push (APNs custom keys, FCM data, Web Push data); never
+  // replaces a CometChat field.
+  std::map<std::string, std::string> extra_data;
+  // "*" applies to every kind; an entry for a kind overrides "*" field by field.
+  std::map<std::string, PushOverrides> overrides;
+};
+
 struct App {
   std::string app_id;  // CometChat appId
   WebhookAuth webhook;
   std::vector<ApiKey> api_keys;
   std::optional<ApnsConfig> apns;
+  std::optional<FcmConfig> fcm;
+  RulesConfig rules;
   // Deliver to the log instead of a provider: the demo app's channel, for trying the whole
   // flow without provider credentials.
   bool log_channel = false;

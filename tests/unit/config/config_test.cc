@@ -174,6 +174,104 @@ TEST(ConfigTest, ApnsNeedsCredentialsAndABundleId) {
   EXPECT_EQ(engine.status().message(), "engine.lease_seconds: must be between 5 and 3600");
 }
 
+#define OPEN_APP R"({"app_id": "a", "webhook": {"allow_unauthenticated": true}, )"
+
+TEST(ConfigTest, FcmSectionWithTestOverrides) {
+  auto config = ParseConfig(R"({"apps": [)" OPEN_APP R"(
+      "fcm": {"service_account": {"env": "SA"}, "android_channel_id": "chat",
+              "sound": "ping", "fcm_url": "https://fcm.googleapis.com:8443",
+              "token_uri": "https://oauth2.googleapis.com:8443/token", "ca_file": "/tmp/ca.pem",
+              "resolve": ["fcm.googleapis.com:8443:127.0.0.1"]}}]})",
+                            FakeEnv({{"SA", "{\"type\": \"service_account\"}"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const App& app = config->apps[0];
+  ASSERT_TRUE(app.fcm.has_value());
+  EXPECT_EQ(app.fcm->service_account.value, "{\"type\": \"service_account\"}");
+  EXPECT_EQ(app.fcm->service_account.source, "env:SA");
+  EXPECT_EQ(app.fcm->android_channel_id, "chat");
+  EXPECT_EQ(app.fcm->sound, "ping");
+  EXPECT_EQ(app.fcm->fcm_url, "https://fcm.googleapis.com:8443");
+  EXPECT_EQ(app.fcm->token_uri, "https://oauth2.googleapis.com:8443/token");
+  EXPECT_EQ(app.fcm->ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(app.fcm->resolve, std::vector<std::string>{"fcm.googleapis.com:8443:127.0.0.1"});
+
+  auto defaults = ParseConfig(R"({"apps": [)" OPEN_APP R"("fcm": {"service_account":
+      {"value": "{}"}}}]})",
+                              FakeEnv({}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->apps[0].fcm->sound, "default");
+  EXPECT_EQ(defaults->apps[0].fcm->fcm_url, "");  // the provider's default: Google's host
+}
+
+TEST(ConfigTest, RulesSection) {
+  auto config = ParseConfig(R"({"apps": [)" OPEN_APP R"("rules": {
+      "drop_kinds": ["reaction", "group_action"],
+      "privacy": {"title": "New message", "body": "Open the app to read it"},
+      "extra_data": {"env": "prod", "region": "eu"},
+      "overrides": {"*": {"apns": {"sound": "chime.caf"}},
+                    "call": {"apns": {"category": "CALL"}, "fcm": {"sound": "ring",
+                             "android_channel_id": "calls"}, "webpush": {"icon": "https://x/i.png"}}}}}]})",
+                            FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const RulesConfig& rules = config->apps[0].rules;
+  EXPECT_EQ(rules.drop_kinds, (std::vector<std::string>{"reaction", "group_action"}));
+  EXPECT_TRUE(rules.privacy);
+  EXPECT_EQ(rules.privacy_title, "New message");
+  EXPECT_EQ(rules.privacy_body, "Open the app to read it");
+  EXPECT_EQ(rules.extra_data,
+            (std::map<std::string, std::string>{{"env", "prod"}, {"region", "eu"}}));
+  ASSERT_EQ(rules.overrides.size(), 2u);
+  EXPECT_EQ(rules.overrides.at("*").apns_sound, "chime.caf");
+  EXPECT_EQ(rules.overrides.at("call").apns_category, "CALL");
+  EXPECT_EQ(rules.overrides.at("call").fcm_sound, "ring");
+  EXPECT_EQ(rules.overrides.at("call").android_channel_id, "calls");
+  EXPECT_EQ(rules.overrides.at("call").webpush_icon, "https://x/i.png");
+
+  auto none = ParseConfig(R"({"apps": [)" APP R"(]})", FakeEnv({{"P", "p"}}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->apps[0].rules.privacy);
+  EXPECT_TRUE(none->apps[0].rules.drop_kinds.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    FcmAndRules, BadConfigTest,
+    ::testing::Values(
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {}}]})",
+                      "apps[0].fcm.service_account: is required (the service-account JSON, e.g. "
+                      "{\"file\": \"/etc/pushgate/sa.json\"})"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {"service_account": {"file":
+                      "/nonexistent/sa.json"}}}]})",
+                      "apps[0].fcm.service_account: cannot read secret file /nonexistent/sa.json"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {"service_account": {"value": "{}"},
+                      "fcm_url": "http://fcm.googleapis.com"}}]})",
+                      "apps[0].fcm.fcm_url: must be an https:// URL"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {"service_account": {"value": "{}"},
+                      "resolve": ["fcm.googleapis.com"]}}]})",
+                      "apps[0].fcm.resolve[0]: \"fcm.googleapis.com\" is not host:port:address"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {"service_account": {"value": "{}"},
+                      "channel": "x"}}]})",
+                      "apps[0].fcm.channel: unknown key"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"drop_kinds": ["typing"]}}]})",
+                      "apps[0].rules.drop_kinds[0]: must be one of chat, reaction, group_action, "
+                      "call"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"privacy": {"body": "b"}}}]})",
+                      "apps[0].rules.privacy.title: is required (the neutral title)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"extra_data": {"n": 1}}}]})",
+                      "apps[0].rules.extra_data.n: must be a string (FCM data carries strings "
+                      "only)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"extra_data": {"tag": "x"}}}]})",
+                      "apps[0].rules.extra_data.tag: reserved (a CometChat field or a provider's "
+                      "reserved key)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"extra_data": {"google.x": "y"}}}]})",
+                      "apps[0].rules.extra_data.google.x: reserved (a CometChat field or a "
+                      "provider's reserved key)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"overrides": {"chats": {}}}}]})",
+                      "apps[0].rules.overrides.chats: unknown kind (use \"*\" or one of chat, "
+                      "reaction, group_action, call)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"overrides": {"call": {"apns":
+                      {"badge": 1}}}}}]})",
+                      "apps[0].rules.overrides.call.apns.badge: unknown key"}));
+
 TEST(ConfigTest, RetentionDefaultsAndOverrides) {
   auto defaults = ParseConfig(R"({"apps": [)" APP R"(]})", FakeEnv({{"P", "p"}}));
   ASSERT_TRUE(defaults.ok()) << defaults.status();
