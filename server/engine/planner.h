@@ -45,7 +45,7 @@ bool HookTakes(const HookRoute& hook, const std::string& type, const std::string
 // The channels one app can send on.
 struct AppChannels {
   bool apns = false;         // APNs credentials: both apns and apns_voip registrations
-  bool fcm = false;          // (no FCM provider yet)
+  bool fcm = false;          // an FCM service account: fcm registrations (any fcm_os)
   bool webpush = false;      // (no Web Push provider yet)
   bool log_channel = false;  // the demo channel takes whatever has no provider
   std::vector<HookRoute> hooks;

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "providers/apns_provider.h"
 #include "providers/apns_token_cache.h"
+#include "providers/fcm_provider.h"
 #include "providers/forward_hook_provider.h"
 #include "providers/http2_client.h"
 #include "providers/jwt_es256.h"
@@ -37,6 +38,7 @@ class UnusableProvider final : public providers::Provider {
 struct AppProviders {
   AppChannels channels;
   std::unique_ptr<providers::Provider> apns;
+  std::unique_ptr<providers::Provider> fcm;
   std::unique_ptr<providers::Provider> log;
   std::unique_ptr<providers::Provider> hooks;  // every forward hook of the app
 };
@@ -51,6 +53,8 @@ class ConfiguredProviderSet final : public ProviderSet {
       case Channel::kApns:
       case Channel::kApnsVoip:
         return app.apns.get();
+      case Channel::kFcm:
+        return app.fcm.get();
       case Channel::kLog:
         return app.log.get();
       case Channel::kWebhook:
@@ -80,23 +84,26 @@ class ConfiguredProviderSet final : public ProviderSet {
         if (absl::Status s = EnsureClient(config); !s.ok()) return s;
         if (absl::Status s = AddForwardHooks(app, out); !s.ok()) return s;
       }
-      if (!app.apns) continue;
-      out.channels.apns = true;
-      if (absl::Status s = EnsureClient(config); !s.ok()) return s;
-      auto provider = MakeApns(config, *app.apns);
-      if (provider.ok()) {
-        out.apns = *std::move(provider);
-      } else {
-        const std::string why(provider.status().message());
-        LogError("apns_provider_unusable", {{"app", app.app_id}, {"why", why}});
-        out.apns = std::make_unique<UnusableProvider>(absl::StrCat("APNs credentials: ", why));
+      if (app.apns) {
+        out.channels.apns = true;
+        if (absl::Status s = EnsureClient(config); !s.ok()) return s;
+        auto provider = MakeApns(config, *app.apns);
+        out.apns = ProviderOrUnusable(std::move(provider), app.app_id, "apns", "APNs credentials");
+      }
+      if (app.fcm) {
+        out.channels.fcm = true;
+        if (absl::Status s = EnsureClient(config); !s.ok()) return s;
+        auto provider = MakeFcm(config, app.app_id, *app.fcm);
+        out.fcm = ProviderOrUnusable(std::move(provider), app.app_id, "fcm", "FCM service account");
       }
     }
     return absl::OkStatus();
   }
 
  private:
-  // One HTTP client for every provider, started when the first app needs it.
+  // One HTTP/2 client for every provider of every app, started when the first app needs it:
+  // connections are pooled per endpoint and credentials inside it, and max_in_flight bounds
+  // the whole process.
   absl::Status EnsureClient(const config::Config& config) {
     if (client_) return absl::OkStatus();
     providers::Http2ClientOptions options;
@@ -132,6 +139,41 @@ class ConfiguredProviderSet final : public ProviderSet {
     if (!provider.ok()) return provider.status();
     out.hooks = *std::move(provider);
     return absl::OkStatus();
+  }
+
+  // Credentials that cannot be used must not stop the other apps, nor lose this app's
+  // notifications: they wait as config errors until an operator fixes the config.
+  static std::unique_ptr<providers::Provider> ProviderOrUnusable(
+      absl::StatusOr<std::unique_ptr<providers::Provider>> provider, const std::string& app_id,
+      const std::string& channel, const std::string& what) {
+    if (provider.ok()) return *std::move(provider);
+    const std::string why(provider.status().message());
+    LogError(channel + "_provider_unusable", {{"app", app_id}, {"why", why}});
+    return std::make_unique<UnusableProvider>(absl::StrCat(what, ": ", why));
+  }
+
+  absl::StatusOr<std::unique_ptr<providers::Provider>> MakeFcm(const config::Config& config,
+                                                               const std::string& app_id,
+                                                               const config::FcmConfig& fcm) {
+    providers::FcmProviderOptions o;
+    o.service_account_json = fcm.service_account.value;
+    if (!fcm.fcm_url.empty()) o.endpoints.fcm_url = fcm.fcm_url;
+    o.endpoints.token_uri = fcm.token_uri;
+    o.endpoints.tls.ca_file = fcm.ca_file;
+    o.endpoints.tls.resolve = fcm.resolve;
+    o.build.android_channel_id = fcm.android_channel_id;
+    o.build.sound = fcm.sound;
+    // As for APNs: a call FCM would deliver after we stop trying is a call ringing late.
+    o.build.call_ttl = absl::Seconds(config.engine.call_expiry_seconds);
+    o.request_timeout = absl::Milliseconds(config.engine.request_timeout_ms);
+    auto provider = providers::FcmProvider::Create(client_.get(), std::move(o));
+    if (!provider.ok()) return provider.status();
+    // The project id tells an operator which Firebase project this app sends as; the service
+    // account's key never leaves the provider.
+    LogInfo("fcm_provider_ready", {{"app", app_id},
+                                   {"project", (*provider)->project_id()},
+                                   {"service_account", fcm.service_account.source}});
+    return std::unique_ptr<providers::Provider>(std::move(*provider));
   }
 
   absl::StatusOr<std::unique_ptr<providers::Provider>> MakeApns(const config::Config& config,
