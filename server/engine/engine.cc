@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "engine/call_expiry.h"
 #include "engine/planner.h"
+#include "engine/rules.h"
 #include "engine/settle.h"
 #include "store/delivery_summary.h"
 
@@ -41,6 +42,12 @@ Engine::Engine(EngineOptions options, store::DeliveryStore* store,
       metrics_(metrics, [store] { return store->DeliveryCounts(); }) {}
 
 Engine::~Engine() { Stop(); }
+
+const config::RulesConfig& Engine::RulesOf(const std::string& app_id) const {
+  static const config::RulesConfig* const kNone = new config::RulesConfig();
+  auto it = options_.rules.find(app_id);
+  return it == options_.rules.end() ? *kNone : it->second;
+}
 
 absl::Status Engine::Start() {
   auto answer = std::make_shared<std::promise<absl::StatusOr<int>>>();
@@ -230,16 +237,27 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
     info->ringing_call = IsRingingCall(info->record.type, info->record.call_action);
     absl::StatusOr<providers::NotificationContent> parsed =
         providers::ParseStoredPayload(n.payload);
+    bool dropped = false;
     if (parsed.ok()) {
       parsed->notification_id = info->record.id;
       parsed->received_at_ms = info->record.received_at_ms;
       parsed->raw_payload = std::move(n.payload);
-      info->content = std::make_shared<const providers::NotificationContent>(*std::move(parsed));
+      // The one place the app's rules apply: every provider builds from the ruled content, so
+      // nothing a rule removed can reach a provider.
+      RuledContent ruled = ApplyRules(RulesOf(info->record.app_id), *std::move(parsed));
+      dropped = ruled.dropped;
+      info->content =
+          std::make_shared<const providers::NotificationContent>(std::move(ruled.content));
     }
     for (store::ClaimedDelivery& d : n.to_send) {
       // Still held from an earlier claim whose lease ran out: its answer will settle it;
       // sending again would only duplicate the push.
       if (!held_.insert(d.delivery.id).second) continue;
+      if (dropped) {
+        SettleLocally(d.delivery.id, info->record.id, store::DeliveryState::kSkipped,
+                      kReasonDroppedByRule);
+        continue;
+      }
       if (!info->content) {
         // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
         SettleLocally(d.delivery.id, info->record.id, store::DeliveryState::kFailed,
@@ -461,6 +479,7 @@ absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config
   if (!providers.ok()) return providers.status();
   EngineOptions options;
   options.config = config.engine;
+  for (const config::App& app : config.apps) options.rules[app.app_id] = app.rules;
   auto engine = std::make_unique<Engine>(std::move(options), store, *std::move(providers), metrics);
   if (absl::Status s = engine->Start(); !s.ok()) return s;
   return engine;

@@ -62,6 +62,8 @@ struct EngineOptions {
   // How long Stop() lets deliveries in flight finish before it gives up on them (they stay
   // leased and are sent again after the restart).
   absl::Duration stop_grace = absl::Seconds(5);
+  // Each app's rules (engine/rules.h), by app id; an app not listed has none.
+  std::map<std::string, config::RulesConfig> rules;
 };
 
 // Counters for tests and benchmarks (metrics carry the same for operators).
@@ -132,6 +134,7 @@ class Engine {
     store::ClaimedDelivery delivery;
   };
 
+  const config::RulesConfig& RulesOf(const std::string& app_id) const;
   void Loop();
   void SubmitClaim(int limit);
   // Claimed deliveries join the ready queue (payloads parsed once per notification).

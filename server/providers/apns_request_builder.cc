@@ -50,6 +50,14 @@ void PutCometChatFields(Json& j, const NotificationContent& c, bool is_call) {
   }
 }
 
+// The app's static extra data (rules) as custom keys; a key already set (aps, a CometChat
+// field) is never replaced.
+void PutExtraData(Json& j, const NotificationContent& c) {
+  for (const auto& [key, value] : c.extra_data) {
+    if (!j.contains(key)) j[key] = value;
+  }
+}
+
 struct Shape {
   bool with_message = true;
   bool with_custom = true;
@@ -64,7 +72,9 @@ std::string RenderAlert(const NotificationContent& c, const ApnsBuildOptions& o,
   aps["alert"] = std::move(alert);
   // CometChat's badge count is the user's total unread (§1.5): exactly what the icon shows.
   if (c.unread_message_count) aps["badge"] = *c.unread_message_count;
-  if (!o.sound.empty()) aps["sound"] = o.sound;
+  const std::string& sound = c.apns_sound.empty() ? o.sound : c.apns_sound;
+  if (!sound.empty()) aps["sound"] = sound;
+  PutText(aps, "category", c.apns_category);
   // Groups the notifications of one conversation in Notification Center.
   PutText(aps, "thread-id", c.conversation_id);
   // Lets the app's notification service extension rewrite the alert (decrypt, avatar,
@@ -77,6 +87,7 @@ std::string RenderAlert(const NotificationContent& c, const ApnsBuildOptions& o,
   Json j = Json::object();
   j["aps"] = std::move(aps);
   PutCometChatFields(j, c, c.type == "call");
+  PutExtraData(j, c);
   if (s.with_message && !c.message_json.empty()) j["message"] = c.message_json;
   if (s.with_custom && !c.custom_json.empty()) j["custom"] = c.custom_json;
   return Dump(j);
@@ -92,6 +103,7 @@ std::string RenderVoip(const NotificationContent& c, const Shape& s) {
   Json j = Json::object();
   j["aps"] = Json{{"alert", std::move(alert)}};
   PutCometChatFields(j, c, /*is_call=*/true);
+  PutExtraData(j, c);
   if (s.with_message && !c.message_json.empty()) j["message"] = c.message_json;
   if (s.with_custom && !c.custom_json.empty()) j["custom"] = c.custom_json;
   return Dump(j);

@@ -56,6 +56,12 @@ Json RenderData(const NotificationContent& c, const Shape& s, bool with_text) {
     PutText(d, "sessionId", c.call_session_id);
     PutText(d, "callType", c.call_type);
   }
+  // The app's static extra data (rules); never replaces a CometChat field or a reserved key.
+  for (const auto& [key, value] : c.extra_data) {
+    if (!d.contains(key) && !IsReservedFcmDataKey(key) && key != "message" && key != "custom") {
+      d[key] = value;
+    }
+  }
   if (s.with_message && !c.message_json.empty()) d["message"] = c.message_json;
   if (s.with_custom && !c.custom_json.empty()) d["custom"] = c.custom_json;
   return d;
@@ -88,8 +94,9 @@ Json RenderMessage(const NotificationContent& c, const store::Registration& reg,
       if (!data_only) {
         Json an = Json::object();
         PutText(an, "tag", c.conversation_id.empty() ? c.tag : c.conversation_id);
-        PutText(an, "channel_id", o.android_channel_id);
-        PutText(an, "sound", o.sound);
+        PutText(an, "channel_id",
+                c.android_channel_id.empty() ? o.android_channel_id : c.android_channel_id);
+        PutText(an, "sound", c.fcm_sound.empty() ? o.sound : c.fcm_sound);
         if (c.unread_message_count) an["notification_count"] = *c.unread_message_count;
         if (!an.empty()) a["notification"] = std::move(an);
       }
@@ -114,7 +121,10 @@ Json RenderMessage(const NotificationContent& c, const store::Registration& reg,
       Json aps = Json::object();
       aps["alert"] = std::move(alert);
       if (c.unread_message_count) aps["badge"] = *c.unread_message_count;
-      if (!o.sound.empty()) aps["sound"] = o.sound;
+      // An iPhone plays the app's iOS sounds, whichever service carried the push.
+      const std::string& sound = c.apns_sound.empty() ? o.sound : c.apns_sound;
+      if (!sound.empty()) aps["sound"] = sound;
+      PutText(aps, "category", c.apns_category);
       PutText(aps, "thread-id", c.conversation_id);
       // Lets the app's notification service extension rewrite the alert (e.g. dismiss a call
       // that ended), as for direct APNs alerts.

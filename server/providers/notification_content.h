@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -35,6 +37,17 @@ struct NotificationContent {
   int64_t received_at_ms = 0;
   // The stored webhook body itself, set by the engine: forward hooks send it unmodified.
   std::string raw_payload;
+
+  // Set by the app's rules (engine/rules.h) before any builder sees the content; empty keeps
+  // each builder's defaults.
+  // Static key/values for every push: APNs custom keys, FCM data, Web Push data. Never one of
+  // the CometChat fields above (the config refuses those keys).
+  std::vector<std::pair<std::string, std::string>> extra_data;
+  std::string apns_sound;          // aps.sound instead of the provider's default
+  std::string apns_category;       // aps.category (actionable notifications)
+  std::string fcm_sound;           // android.notification.sound / iOS-through-FCM aps.sound
+  std::string android_channel_id;  // android.notification.channel_id instead of the app's
+  std::string webpush_icon;        // the browser notification's icon URL
 };
 
 // Parses a stored webhook body (already validated at ingest). Errors: INVALID_ARGUMENT.
