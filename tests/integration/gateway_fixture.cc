@@ -3,18 +3,11 @@
 #include <cstdlib>
 #include <thread>
 
+#include "fakes/fake_control.h"
+
 namespace pushgate::testing {
 
 using nlohmann::json;
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -27,11 +20,10 @@ bool NodeFake::Start(const std::vector<std::string>& argv, const std::string& po
 }
 
 json NodeFake::Control(const std::string& method, const std::string& path, const json& body) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(process_.ports().back()) + path;
-  HttpResult r = HttpRequest(method, url, body.is_null() ? "" : body.dump(),
-                             {"Content-Type: application/json"});
-  EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
-  return json::parse(r.body, nullptr, false);
+  json answer = fakes::ControlRequest(process_.ports().back(), method, path,
+                                      body.is_null() ? "" : body.dump());
+  EXPECT_FALSE(answer.contains("curl_error")) << method << " " << path << ": " << answer.dump();
+  return answer;
 }
 
 bool FakeFcm::Start(const std::string& dir) {
@@ -100,17 +92,17 @@ bool FakeApns::Start(const std::string& dir) {
           "-addext subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,"
           "DNS:api.sandbox.push.apple.com") &&
       // Shaped like Apple's AuthKey_<KeyID>.p8; the fake verifies JWTs with its public half.
-      fakes::RunQuietly("openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 "
-                        "-nocrypt -out " +
-                        dir + "/AuthKey.p8") &&
+      fakes::RunQuietly(
+          "openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 "
+          "-nocrypt -out " +
+          dir + "/AuthKey.p8") &&
       fakes::RunQuietly("openssl pkey -in " + dir + "/AuthKey.p8 -pubout -out " + dir +
                         "/apns_pub.pem");
   if (!keys) return false;
-  return NodeFake::Start(
-      {"node", PUSHGATE_FAKE_APNS_JS, "--cert", dir + "/apns_tls.crt", "--key",
-       dir + "/apns_tls.key", "--jwt-public-key", dir + "/apns_pub.pem", "--key-id", kKeyId,
-       "--team-id", kTeamId, "--bundle-id", kBundle},
-      "apns_port=(\\d+) control_port=(\\d+)");
+  return NodeFake::Start({"node", PUSHGATE_FAKE_APNS_JS, "--cert", dir + "/apns_tls.crt", "--key",
+                          dir + "/apns_tls.key", "--jwt-public-key", dir + "/apns_pub.pem",
+                          "--key-id", kKeyId, "--team-id", kTeamId, "--bundle-id", kBundle},
+                         "apns_port=(\\d+) control_port=(\\d+)");
 }
 
 json FakeApns::AppConfig() const {

@@ -23,8 +23,6 @@
 
 namespace pushgate::testing {
 
-bool WaitFor(const std::function<bool()>& done,
-             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 int64_t NowMs();
 
 // A Node fake (tests/fakes/*) whose first stdout line names its ports; the last port is its
