@@ -250,6 +250,29 @@ absl::Status ParseFcm(const json& v, const std::string& path, const EnvLookup& e
   return r.RejectUnknown();
 }
 
+absl::Status ParseWebPush(const json& v, const std::string& path, const EnvLookup& env,
+                          WebPushConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  const json* key = r.Find("vapid_private_key");
+  if (key == nullptr) {
+    return r.Error("vapid_private_key", "is required (a P-256 private key in PEM)");
+  }
+  PG_RETURN_IF_ERROR(
+      ParseSecret(*key, r.PathOf("vapid_private_key"), env, &out->vapid_private_key));
+  PG_RETURN_IF_ERROR(r.String("subject", &out->subject));
+  if (out->subject.rfind("mailto:", 0) != 0 && out->subject.rfind("https://", 0) != 0) {
+    return r.Error("subject",
+                   "is required: a contact for the push services, \"mailto:...\" or "
+                   "\"https://...\"");
+  }
+  PG_RETURN_IF_ERROR(r.Bool("allow_loopback_endpoints", &out->allow_loopback_endpoints));
+  PG_RETURN_IF_ERROR(r.Bool("allow_private_endpoints", &out->allow_private_endpoints));
+  PG_RETURN_IF_ERROR(r.String("ca_file", &out->ca_file));
+  PG_RETURN_IF_ERROR(ParseResolve(r, &out->resolve));
+  return r.RejectUnknown();
+}
+
 bool IsEventKind(std::string_view kind) {
   for (const char* k : kEventKinds) {
     if (kind == k) return true;
@@ -524,6 +547,10 @@ absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& e
   if (const json* fcm = r.Find("fcm")) {
     out->fcm.emplace();
     PG_RETURN_IF_ERROR(ParseFcm(*fcm, r.PathOf("fcm"), env, &*out->fcm));
+  }
+  if (const json* webpush = r.Find("webpush")) {
+    out->webpush.emplace();
+    PG_RETURN_IF_ERROR(ParseWebPush(*webpush, r.PathOf("webpush"), env, &*out->webpush));
   }
   if (const json* rules = r.Find("rules")) {
     PG_RETURN_IF_ERROR(ParseRules(*rules, r.PathOf("rules"), &out->rules));

@@ -97,6 +97,22 @@ struct FcmConfig {
   std::vector<std::string> resolve;  // "host:port:address", as curl --resolve
 };
 
+// Web Push (RFC 8030/8291/8292) for one app's browser subscriptions (protocols.md §4).
+struct WebPushConfig {
+  // The application server's P-256 private key (PEM), usually {"file": ...}. Browsers subscribe
+  // with its public half, which the server logs at start (event=webpush_vapid_public_key):
+  // changing the key invalidates every subscription.
+  Secret vapid_private_key;
+  std::string subject;  // the VAPID `sub`: "mailto:ops@example.com" or an https:// URL
+  // Endpoints resolving to loopback / private addresses are refused unless allowed (tests and
+  // push services inside the operator's network); link-local never is.
+  bool allow_loopback_endpoints = false;
+  bool allow_private_endpoints = false;
+  // Overrides for tests and proxies: CA file for the push services, "host:port:address" pins.
+  std::string ca_file;
+  std::vector<std::string> resolve;
+};
+
 // What one app's pushes carry beyond what CometChat sent, per platform (all optional; empty
 // keeps the provider's default). See RulesConfig.
 struct PushOverrides {
@@ -136,6 +152,7 @@ struct App {
   std::vector<ApiKey> api_keys;
   std::optional<ApnsConfig> apns;
   std::optional<FcmConfig> fcm;
+  std::optional<WebPushConfig> webpush;
   RulesConfig rules;
   // Deliver to the log instead of a provider: the demo app's channel, for trying the whole
   // flow without provider credentials.

@@ -46,7 +46,7 @@ bool HookTakes(const HookRoute& hook, const std::string& type, const std::string
 struct AppChannels {
   bool apns = false;         // APNs credentials: both apns and apns_voip registrations
   bool fcm = false;          // an FCM service account: fcm registrations (any fcm_os)
-  bool webpush = false;      // (no Web Push provider yet)
+  bool webpush = false;      // a VAPID key: browser subscriptions
   bool log_channel = false;  // the demo channel takes whatever has no provider
   std::vector<HookRoute> hooks;
 

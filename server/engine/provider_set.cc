@@ -13,6 +13,7 @@
 #include "providers/http2_client.h"
 #include "providers/jwt_es256.h"
 #include "providers/log_provider.h"
+#include "providers/webpush_provider.h"
 
 namespace pushgate::engine {
 namespace {
@@ -39,6 +40,7 @@ struct AppProviders {
   AppChannels channels;
   std::unique_ptr<providers::Provider> apns;
   std::unique_ptr<providers::Provider> fcm;
+  std::unique_ptr<providers::Provider> webpush;
   std::unique_ptr<providers::Provider> log;
   std::unique_ptr<providers::Provider> hooks;  // every forward hook of the app
 };
@@ -55,6 +57,8 @@ class ConfiguredProviderSet final : public ProviderSet {
         return app.apns.get();
       case Channel::kFcm:
         return app.fcm.get();
+      case Channel::kWebPush:
+        return app.webpush.get();
       case Channel::kLog:
         return app.log.get();
       case Channel::kWebhook:
@@ -95,6 +99,13 @@ class ConfiguredProviderSet final : public ProviderSet {
         if (absl::Status s = EnsureClient(config); !s.ok()) return s;
         auto provider = MakeFcm(config, app.app_id, *app.fcm);
         out.fcm = ProviderOrUnusable(std::move(provider), app.app_id, "fcm", "FCM service account");
+      }
+      if (app.webpush) {
+        out.channels.webpush = true;
+        if (absl::Status s = EnsureClient(config); !s.ok()) return s;
+        auto provider = MakeWebPush(config, app.app_id, *app.webpush);
+        out.webpush =
+            ProviderOrUnusable(std::move(provider), app.app_id, "webpush", "Web Push VAPID key");
       }
     }
     return absl::OkStatus();
@@ -173,6 +184,29 @@ class ConfiguredProviderSet final : public ProviderSet {
     LogInfo("fcm_provider_ready", {{"app", app_id},
                                    {"project", (*provider)->project_id()},
                                    {"service_account", fcm.service_account.source}});
+    return std::unique_ptr<providers::Provider>(std::move(*provider));
+  }
+
+  absl::StatusOr<std::unique_ptr<providers::Provider>> MakeWebPush(
+      const config::Config& config, const std::string& app_id,
+      const config::WebPushConfig& webpush) {
+    providers::WebPushProviderOptions o;
+    o.vapid_private_key_pem = webpush.vapid_private_key.value;
+    o.vapid_subject = webpush.subject;
+    o.endpoint_policy.allow_loopback = webpush.allow_loopback_endpoints;
+    o.endpoint_policy.allow_private = webpush.allow_private_endpoints;
+    o.tls.ca_file = webpush.ca_file;
+    o.tls.resolve = webpush.resolve;
+    // As for APNs and FCM: a ring the push service keeps after we stop trying rings late.
+    o.build.call_ttl = absl::Seconds(config.engine.call_expiry_seconds);
+    o.request_timeout = absl::Milliseconds(config.engine.request_timeout_ms);
+    auto provider = providers::WebPushProvider::Create(client_.get(), std::move(o));
+    if (!provider.ok()) return provider.status();
+    // Not a secret: the key browsers must subscribe with (applicationServerKey), logged so an
+    // operator can hand it to the web app.
+    LogInfo("webpush_vapid_public_key", {{"app", app_id},
+                                         {"public_key", (*provider)->public_key()},
+                                         {"vapid_key", webpush.vapid_private_key.source}});
     return std::unique_ptr<providers::Provider>(std::move(*provider));
   }
 

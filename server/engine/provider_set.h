@@ -30,12 +30,13 @@ class ProviderSet {
 // shared HTTP/2 client, with one provider-token cache per (key id, team id) so the process signs
 // one JWT per key (protocols.md §2.3); FCM (fcm channel, Android, iOS and web FCM tokens) when
 // it has an `fcm` service account, on the same client; the log channel when it has
-// `log_channel`. An app whose APNs or FCM credentials cannot be used (unreadable key, broken
-// service-account JSON, ...) gets a provider that answers every push with ConfigError: the
-// engine then alerts and retries instead of dropping the app's notifications, and the rest of
-// the apps start normally. An app's forward hooks share one provider (channel webhook) over
-// the same client, and their filters go to the planner.
-// Errors: UNAVAILABLE when the HTTP/2 client cannot start.
+// `log_channel`; Web Push (webpush channel) when it has a `webpush` VAPID key, on the same
+// client, its public key logged at start for the web app. An app whose APNs, FCM or Web Push
+// credentials cannot be used (unreadable key, broken service-account JSON, ...) gets a provider
+// that answers every push with ConfigError: the engine then alerts and retries instead of dropping
+// the app's notifications, and the rest of the apps start normally. An app's forward hooks share
+// one provider (channel webhook) over the same client, and their filters go to the planner. Errors:
+// UNAVAILABLE when the HTTP/2 client cannot start.
 absl::StatusOr<std::unique_ptr<ProviderSet>> BuildProviderSet(const config::Config& config);
 
 }  // namespace pushgate::engine

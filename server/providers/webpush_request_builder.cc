@@ -59,6 +59,12 @@ std::string Render(const NotificationContent& c, const Shape& s) {
     PutText(j, "sessionId", c.call_session_id);
     PutText(j, "callType", c.call_type);
   }
+  // The app's rules: a notification icon for the service worker to show, and static extra
+  // data, which never replaces a CometChat field.
+  PutText(j, "icon", c.webpush_icon);
+  for (const auto& [key, value] : c.extra_data) {
+    if (!j.contains(key) && key != "message" && key != "custom") j[key] = value;
+  }
   if (s.with_message) PutObject(j, "message", c.message_json);
   if (s.with_custom) PutObject(j, "custom", c.custom_json);
   return Dump(j);

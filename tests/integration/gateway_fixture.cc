@@ -1,5 +1,6 @@
 #include "gateway_fixture.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
@@ -119,6 +120,75 @@ json FakeApns::AppConfig() const {
             "api.push.apple.com:" + p + ":127.0.0.1"}}};
 }
 
+namespace {
+
+// The command's standard output, trailing newline removed ("" when it fails).
+std::string CommandOutput(const std::string& cmd) {
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[256];
+  while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  if (::pclose(pipe) != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+bool FakeWebPush::Start(const std::string& dir) {
+  dir_ = dir;
+  const bool keys =
+      fakes::RunQuietly(
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+          dir + "/push_tls.key -out " + dir + "/push_tls.crt -days 1 -subj /CN=fake-webpush " +
+          "-addext subjectAltName=IP:127.0.0.1,DNS:" + kHost) &&
+      fakes::RunQuietly("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
+                        dir + "/vapid.pem");
+  if (!keys) return false;
+  // The uncompressed point is the last 65 bytes of the SubjectPublicKeyInfo.
+  vapid_public_key_ = CommandOutput("openssl pkey -in " + dir +
+                                    "/vapid.pem -pubout -outform DER | tail -c 65 | "
+                                    "basenc --base64url -w0 | tr -d =");
+  if (vapid_public_key_.empty()) return false;
+  return NodeFake::Start(
+      {"node", PUSHGATE_FAKE_WEBPUSH_JS, "--cert", dir + "/push_tls.crt", "--key",
+       dir + "/push_tls.key", "--vapid-public-key", vapid_public_key_, "--endpoint-host", kHost},
+      "push_port=(\\d+) control_port=(\\d+)");
+}
+
+json FakeWebPush::AppConfig() const {
+  return {{"vapid_private_key", {{"file", dir_ + "/vapid.pem"}}},
+          {"subject", "mailto:ops@example.com"},
+          {"allow_loopback_endpoints", true},
+          {"ca_file", dir_ + "/push_tls.crt"},
+          {"resolve", {std::string(kHost) + ":" + std::to_string(port()) + ":127.0.0.1"}}};
+}
+
+json FakeWebPush::Subscribe() { return Control("POST", "/control/subscriptions"); }
+
+bool FakeHook::Start(const std::string& dir) {
+  dir_ = dir;
+  if (!fakes::RunQuietly(
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+          dir + "/hook_tls.key -out " + dir + "/hook_tls.crt -days 1 -subj /CN=fake-hook " +
+          "-addext subjectAltName=IP:127.0.0.1,DNS:" + kHost)) {
+    return false;
+  }
+  return NodeFake::Start({"node", PUSHGATE_FAKE_HOOK_JS, "--cert", dir + "/hook_tls.crt", "--key",
+                          dir + "/hook_tls.key", "--secret", kSecret},
+                         "hook_port=(\\d+) control_port=(\\d+)");
+}
+
+json FakeHook::HookConfig(const std::string& name) const {
+  const std::string p = std::to_string(port());
+  return {{"name", name},
+          {"url", "https://" + std::string(kHost) + ":" + p + "/in/" + name},
+          {"hmac", {{"secret", {{"value", kSecret}}}}},
+          {"ca_file", dir_ + "/hook_tls.crt"},
+          {"resolve", {std::string(kHost) + ":" + p + ":127.0.0.1"}}};
+}
+
 bool GatewayTest::ToolsPresent() {
   if (fakes::HaveTool("node") && fakes::HaveTool("openssl")) return true;
   // Locally a missing tool only skips; in CI it must not hide the whole suite.
@@ -171,6 +241,15 @@ void GatewayTest::Register(const std::string& uid, const std::string& session,
   if (details) details(req);
   auto r = client_->RegisterToken(req);
   ASSERT_TRUE(r.ok()) << r.status();
+}
+
+void GatewayTest::RegisterWebPush(const std::string& uid, const std::string& session,
+                                  const json& subscription) {
+  Register(uid, session, v1::PLATFORM_WEBPUSH, subscription["endpoint"].get<std::string>(),
+           [&subscription](v1::RegisterTokenRequest& req) {
+             req.mutable_web_push()->set_p256dh(subscription["keys"]["p256dh"].get<std::string>());
+             req.mutable_web_push()->set_auth(subscription["keys"]["auth"].get<std::string>());
+           });
 }
 
 void GatewayTest::RegisterFcm(const std::string& uid, const std::string& session,

@@ -77,6 +77,42 @@ class FakeApns : public NodeFake {
   std::string dir_;
 };
 
+// tests/fakes/webpush/fake_webpush.js: a push service on "push.example" that hands out
+// subscriptions and decrypts every push with the subscription's key; the TLS certificate and
+// the application server's VAPID key are generated in `dir`.
+class FakeWebPush : public NodeFake {
+ public:
+  static constexpr char kHost[] = "push.example";
+
+  bool Start(const std::string& dir);
+  // apps[].webpush pointing at this fake (loopback allowed, as only tests need).
+  nlohmann::json AppConfig() const;
+  // A new browser subscription: {"id", "endpoint", "keys": {"p256dh", "auth"}}.
+  nlohmann::json Subscribe();
+  // The base64url public key browsers subscribe with (computed by openssl, independently of
+  // the gateway).
+  const std::string& vapid_public_key() const { return vapid_public_key_; }
+
+ private:
+  std::string dir_;
+  std::string vapid_public_key_;
+};
+
+// tests/fakes/hook/fake_hook.js: a forward-hook receiver on "hooks.example.test" that checks
+// the HMAC signature with `secret`.
+class FakeHook : public NodeFake {
+ public:
+  static constexpr char kHost[] = "hooks.example.test";
+  static constexpr char kSecret[] = "receiver-shared-secret-channels";
+
+  bool Start(const std::string& dir);
+  // An entry of apps[].forward_hooks posting to this receiver at /in/<name>.
+  nlohmann::json HookConfig(const std::string& name) const;
+
+ private:
+  std::string dir_;
+};
+
 // Starts the gateway and talks to it. Tests add their fakes and build the config.
 class GatewayTest : public ::testing::Test {
  protected:
@@ -97,6 +133,9 @@ class GatewayTest : public ::testing::Test {
   void Register(const std::string& uid, const std::string& session, v1::Platform platform,
                 const std::string& token,
                 const std::function<void(v1::RegisterTokenRequest&)>& details = nullptr);
+  // Registers a subscription as FakeWebPush::Subscribe returned it.
+  void RegisterWebPush(const std::string& uid, const std::string& session,
+                       const nlohmann::json& subscription);
   void RegisterFcm(const std::string& uid, const std::string& session, const std::string& token,
                    v1::DeviceOs os);
   v1::Registration OnlyRegistrationOf(const std::string& uid);

@@ -203,6 +203,22 @@ TEST(ConfigTest, FcmSectionWithTestOverrides) {
   EXPECT_EQ(defaults->apps[0].fcm->fcm_url, "");  // the provider's default: Google's host
 }
 
+TEST(ConfigTest, WebPushSection) {
+  auto config = ParseConfig(R"({"apps": [)" OPEN_APP R"("webpush": {
+      "vapid_private_key": {"env": "VAPID"}, "subject": "mailto:ops@example.com",
+      "allow_loopback_endpoints": true, "ca_file": "/tmp/ca.pem",
+      "resolve": ["push.example:8443:127.0.0.1"]}}]})",
+                            FakeEnv({{"VAPID", "-----BEGIN PRIVATE KEY-----"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const WebPushConfig& w = *config->apps[0].webpush;
+  EXPECT_EQ(w.vapid_private_key.value, "-----BEGIN PRIVATE KEY-----");
+  EXPECT_EQ(w.subject, "mailto:ops@example.com");
+  EXPECT_TRUE(w.allow_loopback_endpoints);
+  EXPECT_FALSE(w.allow_private_endpoints);  // the default: public push services only
+  EXPECT_EQ(w.ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(w.resolve, std::vector<std::string>{"push.example:8443:127.0.0.1"});
+}
+
 TEST(ConfigTest, RulesSection) {
   auto config = ParseConfig(R"({"apps": [)" OPEN_APP R"("rules": {
       "drop_kinds": ["reaction", "group_action"],
@@ -251,6 +267,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{R"({"apps": [)" OPEN_APP R"("fcm": {"service_account": {"value": "{}"},
                       "channel": "x"}}]})",
                       "apps[0].fcm.channel: unknown key"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("webpush": {"subject": "mailto:a@b"}}]})",
+                      "apps[0].webpush.vapid_private_key: is required (a P-256 private key in "
+                      "PEM)"},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("webpush": {"vapid_private_key": {"value":
+                      "k"}, "subject": "ops@example.com"}}]})",
+                      "apps[0].webpush.subject: is required: a contact for the push services, "
+                      "\"mailto:...\" or \"https://...\""},
+        BadConfigCase{R"({"apps": [)" OPEN_APP R"("webpush": {"vapid_private_key": {"value":
+                      "k"}, "subject": "mailto:a@b", "allow_loopback_endpoints": "yes"}}]})",
+                      "apps[0].webpush.allow_loopback_endpoints: must be true or false"},
         BadConfigCase{R"({"apps": [)" OPEN_APP R"("rules": {"drop_kinds": ["typing"]}}]})",
                       "apps[0].rules.drop_kinds[0]: must be one of chat, reaction, group_action, "
                       "call"},
