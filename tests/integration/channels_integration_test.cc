@@ -11,10 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kAlertToken[] = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
-constexpr char kVoipToken[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
-constexpr char kAndroidToken[] = "android-token-0:APA91bHexampleexampleexample";
-
 class WebPushTest : public GatewayTest {
  protected:
   void SetUp() override {

@@ -2,191 +2,42 @@
 // (tests/fakes/apns), status through Deliveries.GetNotification. The app's config keeps Apple's
 // host names and points them at the fake with `resolve` and `ca_file`, exactly as production
 // overrides nothing but those; keys and certificates are generated per test with openssl.
-#include <fcntl.h>
-#include <grpcpp/grpcpp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdlib>
-#include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <thread>
 
-#include "gtest/gtest.h"
-#include "harness.h"
-#include "nlohmann/json.hpp"
-#include "pushgate/v1/deliveries.grpc.pb.h"
-#include "pushgate_client.h"
+#include "gateway_fixture.h"
 
 namespace pushgate::testing {
 namespace {
 
 using nlohmann::json;
-namespace v1 = pushgate::v1;
 
-constexpr char kKeyId[] = "KEYID12345";
-constexpr char kTeamId[] = "TEAMID6789";
 constexpr char kBundle[] = "com.example.chat";
-constexpr char kAlertToken[] = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
-constexpr char kVoipToken[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
 constexpr char kGroupToken[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-bool HaveTool(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-bool RunQuietly(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// tests/fakes/apns/fake_apns.js on free ports, with its control API.
-class FakeApns {
- public:
-  ~FakeApns() { Stop(); }
-
-  bool Start(const std::string& dir) {
-    int out[2];
-    if (::pipe(out) != 0) return false;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      const std::string cert = dir + "/tls.crt", key = dir + "/tls.key", pub = dir + "/pub.pem";
-      ::execlp("node", "node", PUSHGATE_FAKE_APNS_JS, "--cert", cert.c_str(), "--key", key.c_str(),
-               "--jwt-public-key", pub.c_str(), "--key-id", kKeyId, "--team-id", kTeamId,
-               "--bundle-id", kBundle, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      const ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    ::close(out[0]);
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("apns_port=(\\d+) control_port=(\\d+)"))) {
-      return false;
-    }
-    apns_port = std::stoi(m[1]);
-    control_port = std::stoi(m[2]);
-    return true;
-  }
-
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  json Control(const std::string& method, const std::string& path, const std::string& body = "") {
-    HttpResult r = HttpRequest(method, "http://127.0.0.1:" + std::to_string(control_port) + path,
-                               body, {"Content-Type: application/json"});
-    EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
-    return json::parse(r.body, nullptr, false);
-  }
-  json Requests() { return Control("GET", "/control/requests"); }
-  void SetToken(const std::string& token, const json& rule) {
-    Control("POST", "/control/tokens/" + token, rule.dump());
-  }
-
-  int apns_port = 0;
-  int control_port = 0;
-
- private:
-  pid_t pid_ = -1;
-};
-
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public GatewayTest {
  protected:
   void SetUp() override {
-    if (!HaveTool("node") || !HaveTool("openssl")) {
-      // Locally a missing tool only skips; in CI it must not hide the whole suite.
-      if (std::getenv("CI") != nullptr) FAIL() << "node or openssl not available";
-      GTEST_SKIP() << "node or openssl not available";
-    }
-    const std::string d = dir_.path();
-    ASSERT_TRUE(RunQuietly(
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d +
-        "/tls.key -out " + d + "/tls.crt -days 1 -subj /CN=fake-apns -addext " +
-        "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox.push.apple.com"));
-    // Shaped like Apple's AuthKey_<KeyID>.p8; the fake verifies JWTs with its public half.
-    ASSERT_TRUE(
-        RunQuietly("openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 -nocrypt "
-                   "-out " +
-                   d + "/AuthKey.p8"));
-    ASSERT_TRUE(RunQuietly("openssl pkey -in " + d + "/AuthKey.p8 -pubout -out " + d + "/pub.pem"));
-    ASSERT_TRUE(fake_.Start(d)) << "fake APNs did not start";
+    if (!ToolsPresent()) GTEST_SKIP() << "node or openssl not available";
+    ASSERT_TRUE(fake_.Start(Dir())) << "fake APNs did not start";
   }
-
-  std::string DataDir() const { return dir_.path() + "/data"; }
 
   // app123 sends to APNs (the fake); app456 has the demo log channel only.
-  std::string Config(const json& engine) const {
-    const std::string port = std::to_string(fake_.apns_port);
-    json config = {
-        {"data_dir", DataDir()},
-        {"http", {{"address", "127.0.0.1:0"}}},
-        {"grpc", {{"address", "127.0.0.1:0"}}},
-        {"engine", engine},
-        {"apps",
-         {{{"app_id", "app123"},
-           {"webhook",
-            {{"basic_auth",
-              {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
-           {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}},
-           {"apns",
-            {{"team_id", kTeamId},
-             {"key_id", kKeyId},
-             {"p8_key", {{"file", dir_.path() + "/AuthKey.p8"}}},
-             {"bundle_id", kBundle},
-             {"sandbox_url", "https://api.sandbox.push.apple.com:" + port},
-             {"production_url", "https://api.push.apple.com:" + port},
-             {"ca_file", dir_.path() + "/tls.crt"},
-             {"resolve",
-              {"api.sandbox.push.apple.com:" + port + ":127.0.0.1",
-               "api.push.apple.com:" + port + ":127.0.0.1"}}}}},
-          {{"app_id", "app456"},
-           {"webhook",
-            {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
-           {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
-           {"log_channel", true}}}}};
-    return config.dump(2);
+  json Config(const json& engine) const {
+    json config = BaseConfig({{"apns", fake_.AppConfig()}});
+    config["engine"] = engine;
+    config["apps"].push_back(
+        {{"app_id", "app456"},
+         {"webhook",
+          {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
+         {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
+         {"log_channel", true}});
+    return config;
   }
 
-  static json FastRetries() {
-    return {{"initial_backoff_ms", 50},
-            {"max_backoff_seconds", 1},
-            {"max_attempts", 3},
-            {"poll_interval_ms", 50},
-            {"request_timeout_ms", 5000}};
-  }
-
-  void StartServer(const json& engine = FastRetries()) {
-    server_ = PushgateProcess::Start({Config(engine), DataDir()});
-    ASSERT_NE(server_, nullptr);
-    client_ = Client("test-api-key");
-    channel_ = grpc::CreateChannel(server_->grpc_address(), grpc::InsecureChannelCredentials());
-    deliveries_ = v1::Deliveries::NewStub(channel_);
-  }
+  void StartServer(const json& engine = FastRetries()) { GatewayTest::StartServer(Config(engine)); }
 
   std::unique_ptr<client::PushgateClient> Client(const std::string& key) const {
     client::ClientOptions options;
@@ -195,49 +46,13 @@ class DeliveryTest : public ::testing::Test {
     return client::PushgateClient::Connect(options);
   }
 
+  // An iPhone's alert (or VoIP) token, sandbox.
   void Register(const std::string& uid, const std::string& session, const std::string& token,
                 v1::Platform platform = v1::PLATFORM_APNS) {
-    v1::RegisterTokenRequest req;
-    req.set_app_id("app123");
-    req.set_uid(uid);
-    req.set_session_id(session);
-    req.set_platform(platform);
-    req.set_token(token);
-    req.mutable_apns()->set_topic(kBundle);
-    req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
-    auto r = client_->RegisterToken(req);
-    ASSERT_TRUE(r.ok()) << r.status();
-  }
-
-  // POSTs a body and returns the notification id the webhook answered.
-  std::string Post(const std::string& body, const std::string& user = "cometchat",
-                   const std::string& password = "secret-pass") {
-    HttpResult r = PostWebhook(*server_, body, user, password);
-    EXPECT_EQ(r.status, 200) << r.body;
-    json answer = json::parse(r.body, nullptr, false);
-    return answer.is_object() ? answer.value("id", "") : "";
-  }
-
-  grpc::Status Get(const std::string& app, const std::string& id, v1::Notification* out,
-                   const std::string& key = "test-api-key") {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + key);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::GetNotificationRequest req;
-    req.set_app_id(app);
-    req.set_id(id);
-    return deliveries_->GetNotification(&context, req, out);
-  }
-
-  v1::Notification WaitDone(const std::string& id, const std::string& app = "app123",
-                            const std::string& key = "test-api-key") {
-    v1::Notification n;
-    const bool done = WaitFor([&] {
-      n.Clear();
-      return Get(app, id, &n, key).ok() && n.state() == v1::NOTIFICATION_STATE_DONE;
+    GatewayTest::Register(uid, session, platform, token, [](v1::RegisterTokenRequest& req) {
+      req.mutable_apns()->set_topic(kBundle);
+      req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
     });
-    EXPECT_TRUE(done) << "notification " << id << " not done: " << n.DebugString();
-    return n;
   }
 
   static std::string Header(const json& request, const std::string& name) {
@@ -253,21 +68,8 @@ class DeliveryTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
   FakeApns fake_;
-  std::unique_ptr<PushgateProcess> server_;
-  std::unique_ptr<client::PushgateClient> client_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Deliveries::Stub> deliveries_;
 };
-
-// A chat for `uid` whose body differs by `n`, so each is a new notification.
-std::string ChatNumber(const std::string& uid, int n) {
-  json doc = json::parse(ChatPayloadFor(uid));
-  doc["data"]["notificationDetails"]["body"] = "message " + std::to_string(n);
-  doc["data"]["notificationDetails"]["tag"] = std::to_string(1000 + n);
-  return doc.dump();
-}
 
 TEST_F(DeliveryTest, EachFixtureReachesApnsAsExpectedAndIsReportedDelivered) {
   StartServer();
@@ -290,7 +92,7 @@ TEST_F(DeliveryTest, EachFixtureReachesApnsAsExpectedAndIsReportedDelivered) {
     EXPECT_EQ(r["status"], 200) << r.dump(2);
     EXPECT_EQ(r["method"], "POST");
     EXPECT_TRUE(r["jwt"]["valid"].get<bool>());
-    const std::string port = std::to_string(fake_.apns_port);
+    const std::string port = std::to_string(fake_.port());
     EXPECT_EQ(r["authority"], "api.sandbox.push.apple.com:" + port);  // sandbox registrations
     EXPECT_EQ(Header(r, "apns-priority"), "10");
     by_apns_id[Header(r, "apns-id")] = r;
@@ -410,9 +212,10 @@ TEST_F(DeliveryTest, UnregisteredTokenIsRetiredUnlessReRegisteredAfterTheTimesta
   EXPECT_EQ(b.state(), v1::REGISTRATION_STATE_ACTIVE);
 
   // alice is no longer a target; bob still is (and is sent to).
-  EXPECT_EQ(WaitDone(Post(ChatNumber("alice", 2))).outcome(), v1::NOTIFICATION_OUTCOME_NO_TARGETS);
+  EXPECT_EQ(WaitDone(Post(ChatNumbered("alice", 2))).outcome(),
+            v1::NOTIFICATION_OUTCOME_NO_TARGETS);
   fake_.Control("DELETE", "/control/tokens/" + bob_token);
-  EXPECT_EQ(WaitDone(Post(ChatNumber("bob", 2))).outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED);
+  EXPECT_EQ(WaitDone(Post(ChatNumbered("bob", 2))).outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED);
   EXPECT_EQ(RequestsFor(alice_token).size(), 1u);
 }
 
@@ -454,14 +257,15 @@ TEST_F(DeliveryTest, KillNineMidDeliveryThenRestartDeliversEveryAcknowledgedNoti
     Register("user" + std::to_string(u), "s1", std::string(63, 'c') + std::to_string(u));
   }
   // Slow answers keep deliveries in flight when the process dies.
-  fake_.Control("POST", "/control/latency", R"({"ms":400})");
+  fake_.Control("POST", "/control/latency", {{"ms", 400}});
   std::vector<std::string> ids;
   for (int i = 0; i < kPerUser; ++i) {
-    for (int u = 0; u < kUsers; ++u) ids.push_back(Post(ChatNumber("user" + std::to_string(u), i)));
+    for (int u = 0; u < kUsers; ++u)
+      ids.push_back(Post(ChatNumbered("user" + std::to_string(u), i)));
   }
   ASSERT_TRUE(WaitFor([&] { return fake_.Requests().size() >= 4; }));
   server_->Kill9();
-  fake_.Control("POST", "/control/latency", R"({"ms":0})");
+  fake_.Control("POST", "/control/latency", {{"ms", 0}});
   // Bytes the dead process had already written can reach the fake a moment after the kill, so
   // "sent by the old process" means received before the new one was even started.
   const int64_t restarted_at = NowMs();
@@ -554,14 +358,14 @@ TEST_F(DeliveryTest, GetNotificationErrors) {
   const std::string mine = Post(ChatPayloadFor("alice"));
   const std::string theirs = Post(ChatPayloadFor("dana", "app456"), "other", "other-pass");
   v1::Notification n;
-  EXPECT_EQ(Get("app123", "999999", &n).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get("999999", &n).error_code(), grpc::StatusCode::NOT_FOUND);
   // Another app's notification is unknown in this one.
-  EXPECT_EQ(Get("app123", theirs, &n).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Get("app456", mine, &n, "other-api-key").error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Get("app456", theirs, &n).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Get("app123", mine, &n, "wrong-key").error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Get("app123", "not-a-number", &n).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_TRUE(Get("app123", mine, &n).ok());
+  EXPECT_EQ(Get(theirs, &n).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(mine, &n, "app456", "other-api-key").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(theirs, &n, "app456").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(mine, &n, "app123", "wrong-key").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Get("not-a-number", &n).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(Get(mine, &n).ok());
 }
 
 }  // namespace

@@ -12,7 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kAndroidToken[] = "android-token-0:APA91bHexampleexampleexample";
 constexpr char kIosToken[] = "ios-token-0:APA91bHexampleexampleexample";
 constexpr char kGroupToken[] = "android-token-group:APA91bHexample";
 

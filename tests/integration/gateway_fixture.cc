@@ -80,10 +80,6 @@ std::vector<json> FakeFcm::Sends(const std::string& token) {
   return out;
 }
 
-void FakeFcm::SetToken(const std::string& token, const json& rule) {
-  Control("POST", "/control/tokens/" + token, rule);
-}
-
 bool FakeApns::Start(const std::string& dir) {
   dir_ = dir;
   const bool keys =
@@ -268,28 +264,31 @@ v1::Registration GatewayTest::OnlyRegistrationOf(const std::string& uid) {
   return r.ok() && r->registrations_size() == 1 ? r->registrations(0) : v1::Registration();
 }
 
-std::string GatewayTest::Post(const std::string& body) {
-  HttpResult r = PostWebhook(*server_, body);
+std::string GatewayTest::Post(const std::string& body, const std::string& user,
+                              const std::string& password) {
+  HttpResult r = PostWebhook(*server_, body, user, password);
   EXPECT_EQ(r.status, 200) << r.body;
   json answer = json::parse(r.body, nullptr, false);
   return answer.is_object() ? answer.value("id", "") : "";
 }
 
-grpc::Status GatewayTest::Get(const std::string& id, v1::Notification* out) {
+grpc::Status GatewayTest::Get(const std::string& id, v1::Notification* out, const std::string& app,
+                              const std::string& key) {
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer test-api-key");
+  context.AddMetadata("authorization", "Bearer " + key);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::GetNotificationRequest req;
-  req.set_app_id("app123");
+  req.set_app_id(app);
   req.set_id(id);
   return deliveries_->GetNotification(&context, req, out);
 }
 
-v1::Notification GatewayTest::WaitDone(const std::string& id) {
+v1::Notification GatewayTest::WaitDone(const std::string& id, const std::string& app,
+                                       const std::string& key) {
   v1::Notification n;
   const bool done = WaitFor([&] {
     n.Clear();
-    return Get(id, &n).ok() && n.state() == v1::NOTIFICATION_STATE_DONE;
+    return Get(id, &n, app, key).ok() && n.state() == v1::NOTIFICATION_STATE_DONE;
   });
   EXPECT_TRUE(done) << "notification " << id << " not done: " << n.DebugString();
   return n;

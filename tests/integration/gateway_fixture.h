@@ -25,6 +25,13 @@ namespace pushgate::testing {
 
 int64_t NowMs();
 
+// One iPhone's APNs alert and PushKit (VoIP) tokens, and an Android phone's FCM token.
+inline constexpr char kAlertToken[] =
+    "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
+inline constexpr char kVoipToken[] =
+    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+inline constexpr char kAndroidToken[] = "android-token-0:APA91bHexampleexampleexample";
+
 // A Node fake (tests/fakes/*) whose first stdout line names its ports; the last port is its
 // plain-HTTP control API.
 class NodeFake {
@@ -35,6 +42,11 @@ class NodeFake {
   nlohmann::json Control(const std::string& method, const std::string& path,
                          const nlohmann::json& body = nullptr);
   nlohmann::json Requests() { return Control("GET", "/control/requests"); }
+  // The behaviour for one device / registration token (the APNs and FCM fakes; see
+  // tests/fakes/README.md).
+  void SetToken(const std::string& token, const nlohmann::json& rule) {
+    Control("POST", "/control/tokens/" + token, rule);
+  }
 
  private:
   fakes::FakeProcess process_;
@@ -54,8 +66,6 @@ class FakeFcm : public NodeFake {
   nlohmann::json AppConfig(const std::string& service_account_file) const;
   // The sends (not token requests) received, oldest first; only those to `token` when given.
   std::vector<nlohmann::json> Sends(const std::string& token = "");
-  // Sets the behaviour for one registration token (see tests/fakes/README.md).
-  void SetToken(const std::string& token, const nlohmann::json& rule);
 
  private:
   std::string dir_;
@@ -140,11 +150,15 @@ class GatewayTest : public ::testing::Test {
                    v1::DeviceOs os);
   v1::Registration OnlyRegistrationOf(const std::string& uid);
 
-  // POSTs a webhook body and returns the id the gateway answered.
-  std::string Post(const std::string& body);
-  grpc::Status Get(const std::string& id, v1::Notification* out);
+  // POSTs a webhook body (as app123's CometChat unless told) and returns the id the gateway
+  // answered.
+  std::string Post(const std::string& body, const std::string& user = "cometchat",
+                   const std::string& password = "secret-pass");
+  grpc::Status Get(const std::string& id, v1::Notification* out, const std::string& app = "app123",
+                   const std::string& key = "test-api-key");
   // Waits for the notification to be done (every delivery settled) and returns it.
-  v1::Notification WaitDone(const std::string& id);
+  v1::Notification WaitDone(const std::string& id, const std::string& app = "app123",
+                            const std::string& key = "test-api-key");
   // Waits until the notification's only delivery satisfies `pred`.
   v1::Notification WaitDelivery(const std::string& id,
                                 const std::function<bool(const v1::Delivery&)>& pred);
