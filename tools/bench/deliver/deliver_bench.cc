@@ -1,8 +1,9 @@
 // deliver_bench: drives a running pushgate end to end (webhook in → APNs out) and measures what
 // the delivery engine recorded. Three steps, run by run.sh around pushgate restarts:
 //
-//   deliver_bench register --grpc 127.0.0.1:50051 --api-key K --users N
-//       N recipients bench-u<i>, one APNs (sandbox) registration each, registered over gRPC.
+//   deliver_bench register --grpc 127.0.0.1:50051 --api-key K --users N [--platform fcm]
+//       N recipients bench-u<i>, one APNs (sandbox) registration each — or one FCM (Android)
+//       registration with --platform fcm — registered over gRPC.
 //   deliver_bench post --webhook http://127.0.0.1:8080/webhook --auth user:pass --users N
 //                      --notifications M [--rate R] [--connections C]
 //       M chat webhooks, notification i to bench-u<i % N>, each body unique (no dedupe); at R
@@ -73,6 +74,7 @@ int Register(const std::map<std::string, std::string>& f) {
   options.api_key = Flag(f, "api-key");
   const std::string app = Flag(f, "app", "app123");
   const std::string topic = Flag(f, "topic", "com.example.chat");
+  const bool fcm = Flag(f, "platform", "apns") == "fcm";
   std::atomic<int> next{0};
   std::atomic<int> failed{0};
   const auto start = Clock::now();
@@ -85,10 +87,15 @@ int Register(const std::map<std::string, std::string>& f) {
         req.set_app_id(app);
         req.set_uid(UserFor(i));
         req.set_session_id("s1");
-        req.set_platform(pushgate::v1::PLATFORM_APNS);
         req.set_token(TokenFor(i));
-        req.mutable_apns()->set_topic(topic);
-        req.mutable_apns()->set_environment(pushgate::v1::APNS_ENVIRONMENT_SANDBOX);
+        if (fcm) {
+          req.set_platform(pushgate::v1::PLATFORM_FCM);
+          req.mutable_fcm()->set_os(pushgate::v1::DEVICE_OS_ANDROID);
+        } else {
+          req.set_platform(pushgate::v1::PLATFORM_APNS);
+          req.mutable_apns()->set_topic(topic);
+          req.mutable_apns()->set_environment(pushgate::v1::APNS_ENVIRONMENT_SANDBOX);
+        }
         if (!client->RegisterToken(req).ok()) ++failed;
       }
     });

@@ -3,6 +3,7 @@
 #
 #   tools/bench/deliver/run.sh fast    [BUILD_DIR]   # nghttpd (Debian nghttp2-server): throughput
 #   tools/bench/deliver/run.sh latency [BUILD_DIR]   # the Node fake APNs + 20 ms: latency at 1,000/s
+#   tools/bench/deliver/run.sh fcm     [BUILD_DIR]   # as fast, but FCM HTTP v1 into nghttpd
 #
 # fast: USERS recipients with one APNs registration each, NOTIFICATIONS chats spread over them
 #   (one delivery per notification). Two runs, each on a fresh data dir:
@@ -13,6 +14,9 @@
 #   nghttpd serves an empty file per recipient's token path (POST gets the file: 200) and checks
 #   no JWT. (Its --echo-upload mode would spare the files, but it spools every upload through a
 #   temporary file and then costs the machine more CPU than pushgate does.)
+# fcm: like fast (drain and e2e), with one FCM (Android) registration per recipient and the app's
+#   `fcm` service account pointed at nghttpd: a static messages:send file answers every send with
+#   {"name": ...}, a static token file answers the OAuth2 grant (no JWT check).
 # latency: RATE webhooks per second for NOTIFICATIONS in total against the strict fake with 20 ms
 #   added to every answer; reports received_at → provider-accepted percentiles.
 #
@@ -43,12 +47,48 @@ echo "engine: max_in_flight=${MAX_IN_FLIGHT:-128} claim_batch=${CLAIM_BATCH:-256
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
   -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 -subj /CN=bench-sink \
-  -addext "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox.push.apple.com" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox.push.apple.com,DNS:fcm.googleapis.com,DNS:oauth2.googleapis.com" \
   2>/dev/null
 openssl ecparam -genkey -name prime256v1 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/AuthKey.p8"
 openssl pkey -in "$work/AuthKey.p8" -pubout -out "$work/pub.pem"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The service account the fcm mode's app sends as; nghttpd never checks its signature.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/sa.pem" 2>/dev/null
+/usr/bin/python3 - "$work/sa.pem" > "$work/sa.json" <<'PY'
+import json, sys
+print(json.dumps({"type": "service_account", "project_id": "bench-project",
+                  "private_key_id": "0123456789abcdef", "private_key": open(sys.argv[1]).read(),
+                  "client_email": "bench@bench-project.iam.gserviceaccount.com",
+                  "token_uri": "https://oauth2.googleapis.com/token"}))
+PY
+
+# The app's provider section: APNs, or FCM with CHANNEL=fcm. $1 sink port.
+provider_config() {
+  if [ "${CHANNEL:-apns}" = fcm ]; then
+    cat <<JSON
+    "fcm": {
+      "service_account": {"file": "$work/sa.json"},
+      "fcm_url": "https://fcm.googleapis.com:$1",
+      "token_uri": "https://oauth2.googleapis.com:$1/token",
+      "ca_file": "$work/tls.crt",
+      "resolve": ["fcm.googleapis.com:$1:127.0.0.1", "oauth2.googleapis.com:$1:127.0.0.1"]
+    }
+JSON
+  else
+    cat <<JSON
+    "apns": {
+      "team_id": "TEAMID6789", "key_id": "KEYID12345", "p8_key": {"file": "$work/AuthKey.p8"},
+      "bundle_id": "com.example.chat",
+      "sandbox_url": "https://api.sandbox.push.apple.com:$1",
+      "production_url": "https://api.push.apple.com:$1",
+      "ca_file": "$work/tls.crt",
+      "resolve": ["api.sandbox.push.apple.com:$1:127.0.0.1", "api.push.apple.com:$1:127.0.0.1"]
+    }
+JSON
+  fi
+}
 
 # $1 data dir, $2 sink port, $3 engine.enabled
 write_config() {
@@ -63,14 +103,7 @@ write_config() {
     "app_id": "app123",
     "webhook": {"basic_auth": [{"username": "cometchat", "password": {"value": "secret-pass"}}]},
     "api_keys": [{"name": "bench", "key": {"value": "bench-api-key"}}],
-    "apns": {
-      "team_id": "TEAMID6789", "key_id": "KEYID12345", "p8_key": {"file": "$work/AuthKey.p8"},
-      "bundle_id": "com.example.chat",
-      "sandbox_url": "https://api.sandbox.push.apple.com:$2",
-      "production_url": "https://api.push.apple.com:$2",
-      "ca_file": "$work/tls.crt",
-      "resolve": ["api.sandbox.push.apple.com:$2:127.0.0.1", "api.push.apple.com:$2:127.0.0.1"]
-    }
+$(provider_config "$2")
   }]
 }
 JSON
@@ -102,7 +135,8 @@ thread_cpu() {
 }
 
 register() {
-  "$bench" register --grpc "127.0.0.1:$GRPC_PORT" --api-key bench-api-key --users "$USERS"
+  "$bench" register --grpc "127.0.0.1:$GRPC_PORT" --api-key bench-api-key --users "$USERS" \
+    --platform "${CHANNEL:-apns}"
 }
 
 post() {  # $1 rate
@@ -116,16 +150,24 @@ report() {  # $1 data dir
 }
 
 case "$mode" in
-  fast)
+  fast|fcm)
     USERS=${USERS:-20000}
     NOTIFICATIONS=${NOTIFICATIONS:-200000}
     port=$(free_port)
-    "$bench" sink-files --dir "$work/www" --users "$USERS"
+    if [ "$mode" = fcm ]; then
+      CHANNEL=fcm
+      mkdir -p "$work/www/v1/projects/bench-project"
+      printf '{"name":"projects/bench-project/messages/0:1"}' \
+        > "$work/www/v1/projects/bench-project/messages:send"
+      printf '{"access_token":"ya29.bench","expires_in":3600,"token_type":"Bearer"}' > "$work/www/token"
+    else
+      "$bench" sink-files --dir "$work/www" --users "$USERS"
+    fi
     nghttpd -d "$work/www" "$port" "$work/tls.key" "$work/tls.crt" > "$work/nghttpd.log" 2>&1 &
     pids+=("$!")
     sleep 0.3
 
-    echo "== drain: $NOTIFICATIONS stored first, then sent by the engine alone (nghttpd sink)"
+    echo "== drain: $NOTIFICATIONS stored first, then sent by the engine alone (nghttpd sink, ${CHANNEL:-apns})"
     echo "   (its latencies include the wait for the restart: only the rates mean something)"
     data=$work/drain
     write_config "$data" "$port" false
@@ -141,7 +183,7 @@ case "$mode" in
     echo "by thread since start: $(thread_cpu "$PG_PID")"
     stop_pushgate
 
-    echo "== e2e: webhook and engine at once (nghttpd sink)"
+    echo "== e2e: webhook and engine at once (nghttpd sink, ${CHANNEL:-apns})"
     data=$work/e2e
     write_config "$data" "$port" true
     start_pushgate "$data"
@@ -182,7 +224,7 @@ case "$mode" in
     stop_pushgate
     ;;
   *)
-    echo "usage: $0 fast|latency [BUILD_DIR]" >&2
+    echo "usage: $0 fast|fcm|latency [BUILD_DIR]" >&2
     exit 2
     ;;
 esac
