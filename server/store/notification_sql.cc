@@ -3,26 +3,22 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include <optional>
+
 #include "store/store_counters.h"
 
 namespace pushgate::store {
 namespace {
 
-// ON CONFLICT DO NOTHING: the index probe that enforces the dedupe key is the same one that
-// detects a duplicate, so the common case (a new payload) is one statement and one index
-// descent, and a duplicate costs no write at all. The new id comes from sqlite3_changes() and
-// sqlite3_last_insert_rowid() rather than RETURNING, which buffers its rows in an ephemeral
-// table: measured 1 us of the writer's ~13 us per row.
 constexpr char kInsert[] =
     "INSERT INTO notifications (app_id, uid, type, call_action, call_session_id, tag, "
     "conversation_id, sender, dedupe_hash, payload, received_at, state, next_attempt_at, "
     "updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?11, ?11) "
-    "ON CONFLICT DO NOTHING";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?11, ?11)";
 
-constexpr char kFindHolder[] = "SELECT id, received_at FROM notifications WHERE dedupe_hash = ?1";
-
-constexpr char kReleaseHash[] = "UPDATE notifications SET dedupe_hash = NULL WHERE id = ?1";
+// The in-memory set is a hint (see recent_dedupe_keys.h): the row it names must still exist and
+// still carry the key. A rowid lookup, and only for a payload seen within the window.
+constexpr char kHoldsKey[] = "SELECT 1 FROM notifications WHERE id = ?1 AND dedupe_hash = ?2";
 
 void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
   if (value.empty()) {
@@ -32,8 +28,7 @@ void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
   }
 }
 
-// Returns the new row's id, or 0 when the dedupe hash is taken.
-int64_t TryInsert(WriteTxn& txn, const NewNotification& n) {
+int64_t Insert(WriteTxn& txn, const NewNotification& n) {
   CachedStatement insert = txn.Statement(kInsert);
   // bindNoCopy: `n` outlives the statement's use, and copying a kilobyte of payload per row
   // into SQLite's binding is measurable on this path. The cached statement's bindings are
@@ -53,45 +48,37 @@ int64_t TryInsert(WriteTxn& txn, const NewNotification& n) {
   }
   insert->bindNoCopy(10, n.payload);
   insert->bind(11, n.received_at_ms);
-  if (insert->exec() == 0) return 0;  // the dedupe hash is taken
+  insert->exec();
+  // sqlite3_last_insert_rowid() rather than RETURNING, which buffers its rows in an ephemeral
+  // table: measured 1 us of the writer's ~13 us per row.
   return sqlite3_last_insert_rowid(txn.db().getHandle());
+}
+
+bool StillHoldsKey(WriteTxn& txn, int64_t id, int64_t hash) {
+  CachedStatement holds = txn.Statement(kHoldsKey);
+  holds->bind(1, id);
+  holds->bind(2, hash);
+  return holds->executeStep();
 }
 
 }  // namespace
 
 absl::StatusOr<IngestResult> IngestNotificationInTxn(WriteTxn& txn, const NewNotification& n,
-                                                     int64_t dedupe_window_ms) {
-  int64_t id = TryInsert(txn, n);
-  if (id != 0) {
-    txn.Count(kNotificationsFamily, "queued", 1);
-    return IngestResult{id, false};
+                                                     RecentDedupeKeys& recent) {
+  if (n.dedupe_hash != 0) {
+    // Earlier rows of this same batch are in the set too: the batch runs in order.
+    std::optional<RecentDedupeKeys::Holder> holder = recent.Find(n.dedupe_hash);
+    // A copy that arrives "earlier" than the stored one (clock steps) counts as within the
+    // window.
+    if (holder.has_value() && n.received_at_ms - holder->received_at_ms < recent.window_ms() &&
+        StillHoldsKey(txn, holder->id, n.dedupe_hash)) {
+      return IngestResult{holder->id, true};
+    }
   }
-  // The hash is taken (only possible with a non-zero hash). Earlier rows of this same batch
-  // are visible here: the batch is one transaction and runs in order.
-  int64_t holder = 0;
-  int64_t holder_received_at = 0;
-  {
-    CachedStatement find = txn.Statement(kFindHolder);
-    find->bind(1, n.dedupe_hash);
-    if (!find->executeStep()) return absl::InternalError("dedupe conflict without a holder");
-    holder = find->getColumn(0).getInt64();
-    holder_received_at = find->getColumn(1).getInt64();
-  }
-  // A copy that arrives "earlier" than the stored one (clock steps) counts as within the window.
-  if (n.received_at_ms - holder_received_at < dedupe_window_ms) {
-    return IngestResult{holder, true};
-  }
-  // The same payload again after the window: a new notification. Two writes from here on, so
-  // they must stand or fall together.
-  txn.OpenSavepoint();
-  {
-    CachedStatement release = txn.Statement(kReleaseHash);
-    release->bind(1, holder);
-    release->exec();
-  }
-  id = TryInsert(txn, n);
-  if (id == 0) return absl::InternalError("dedupe hash still taken after release");
+  const int64_t id = Insert(txn, n);
   txn.Count(kNotificationsFamily, "queued", 1);
+  // Remembered before the batch commits: if it rolls back instead, StillHoldsKey catches it.
+  if (n.dedupe_hash != 0) recent.Remember(n.dedupe_hash, id, n.received_at_ms);
   return IngestResult{id, false};
 }
 

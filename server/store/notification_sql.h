@@ -5,20 +5,21 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "store/recent_dedupe_keys.h"
 #include "store/types.h"
 #include "store/write_txn.h"
 
 namespace pushgate::store {
 
-// Inserts the notification as 'queued', due at once. When another row holds the same dedupe
-// hash: received less than `dedupe_window_ms` before this one → that row's id, duplicate=true;
-// older → the old row gives up the hash (NULL) and this one is inserted.
+// Inserts the notification as 'queued', due at once, unless `recent` knows a row holding the
+// same dedupe hash received less than its window before this one: then that row's id,
+// duplicate=true (nothing written). Past the window the same payload is a new notification and
+// takes the key over. `recent` belongs to the writer thread; every ingest goes through it.
 // A dedupe_hash of 0 means "no key" (stored NULL, never deduplicated): a real SHA-256 prefix is
 // 0 with probability 2^-64, and callers that have no payload hash must not collide on 0.
-// The common path is one statement: run it as a JobShape::kSingleStatement job (it opens its
-// own savepoint on the rare path that needs two writes).
+// One statement: run it as a JobShape::kSingleStatement job.
 absl::StatusOr<IngestResult> IngestNotificationInTxn(WriteTxn& txn, const NewNotification& n,
-                                                     int64_t dedupe_window_ms);
+                                                     RecentDedupeKeys& recent);
 
 // Inserts a notification with a page-sized payload and undoes it at once (its own savepoint).
 // A page-sized row cannot fit in what is left of a leaf page, so this needs at least one free

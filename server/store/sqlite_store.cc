@@ -78,6 +78,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
 
   std::unique_ptr<SqliteStore> store(new SqliteStore(config, tuning));
   if (absl::Status s = LoadInitialCounts(**writer_db, store->counters_); !s.ok()) return s;
+  store->recent_dedupe_keys_ =
+      std::make_unique<RecentDedupeKeys>(config.store.dedupe_window_seconds * 1000);
+  if (absl::Status s = LoadRecentDedupeKeys(**writer_db, *store->recent_dedupe_keys_); !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<std::unique_ptr<SQLite::Database>> checkpointer_db =
       OpenConnection(settings, ConnectionRole::kCheckpointer);
@@ -149,10 +154,10 @@ absl::StatusOr<std::vector<Registration>> SqliteStore::ListTokens(const ListToke
 }
 
 absl::Status SqliteStore::IngestNotification(NewNotification n, Callback<IngestResult> done) {
-  const int64_t window_ms = config_.store.dedupe_window_seconds * 1000;
+  RecentDedupeKeys* recent = recent_dedupe_keys_.get();
   return Submit<IngestResult>(
-      [n = std::move(n), window_ms](WriteTxn& txn) {
-        return IngestNotificationInTxn(txn, n, window_ms);
+      [n = std::move(n), recent](WriteTxn& txn) {
+        return IngestNotificationInTxn(txn, n, *recent);
       },
       std::move(done), JobShape::kSingleStatement);
 }

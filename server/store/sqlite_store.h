@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "store/reader_pool.h"
+#include "store/recent_dedupe_keys.h"
 #include "store/sqlite_writer.h"
 #include "store/statement_cache.h"
 #include "store/store.h"
@@ -134,6 +135,8 @@ class SqliteStore final : public Store {
   const config::Config config_;
   const SqliteStoreTuning tuning_;
   StoreCounters counters_;
+  // Touched only by write jobs, i.e. on the writer thread (and by Open before it starts).
+  std::unique_ptr<RecentDedupeKeys> recent_dedupe_keys_;
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<SqliteWriter> writer_;
   std::unique_ptr<ReaderPool> readers_;
