@@ -17,11 +17,20 @@ absl::Status LoadInitialCounts(SQLite::Database& db, StoreCounters& counters) {
     counters.Set(kRegistrationsFamily, RegistrationCounterKey(PlatformName(p), false), 0);
   }
   try {
-    SQLite::Statement notifications(db, "SELECT state, count(*) FROM notifications GROUP BY state");
-    while (notifications.executeStep()) {
-      counters.Set(kNotificationsFamily, notifications.getColumn(0).getString(),
-                   notifications.getColumn(1).getInt64());
+    // No index on state (every claim and settle would pay for one): the live part of the
+    // queue is counted through notifications_due, whose WHERE is exactly `state != 'done'`,
+    // and 'done' is the rest of the table, which count(*) takes from the smallest index.
+    SQLite::Statement total(db, "SELECT count(*) FROM notifications");
+    int64_t done = total.executeStep() ? total.getColumn(0).getInt64() : 0;
+    SQLite::Statement live(db,
+                           "SELECT state, count(*) FROM notifications INDEXED BY notifications_due "
+                           "WHERE state != 'done' GROUP BY state");
+    while (live.executeStep()) {
+      const int64_t count = live.getColumn(1).getInt64();
+      counters.Set(kNotificationsFamily, live.getColumn(0).getString(), count);
+      done -= count;
     }
+    counters.Set(kNotificationsFamily, "done", done);
     SQLite::Statement registrations(
         db, "SELECT platform, active, count(*) FROM registrations GROUP BY platform, active");
     while (registrations.executeStep()) {

@@ -130,7 +130,7 @@ absl::StatusOr<std::vector<NotificationRecord>> ReadNotificationList(StatementCa
   if (q.received_from_ms > 0) f.Int("received_at >= ?", q.received_from_ms);
   if (q.received_until_ms > 0) f.Int("received_at < ?", q.received_until_ms);
   if (q.before_id > 0) f.Int("id < ?", q.before_id);
-  // Without statistics the planner may pick notifications_state (or the app's updated_at
+  // Without statistics the planner may pick another index (the app's updated_at
   // index) and then sort every matching row for each page; walking an (app_id[, uid], id)
   // index backwards stops after `limit` rows instead. A time range is narrow enough to sort.
   const char* index = "";
