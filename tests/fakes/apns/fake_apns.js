@@ -83,6 +83,7 @@ function freshStats() {
     maxConcurrentStreamsBeforeRaise: 0,
     streamLimitRaises: 0,
     goawaysSent: 0,
+    resetsSent: 0,
   };
 }
 state.stats = freshStats();
@@ -215,6 +216,19 @@ const server = http2.createSecureServer({
   // APNs allows one stream on a new token-auth connection until a request with a valid
   // provider token arrives (§2.1); handleStream raises it per connection.
   settings: { maxConcurrentStreams: 1 },
+});
+
+// The TCP sockets under the TLS sessions, by the client's port, so a "reset" rule can drop a
+// connection the way a crashed peer or a middlebox does: a TCP RST, no GOAWAY, no TLS alert.
+// (session.socket is a proxy that refuses destroy(), and resetting the TLS layer would
+// still send a close_notify.)
+const rawSockets = new Map();
+server.on('connection', (socket) => {
+  const port = socket.remotePort;
+  rawSockets.set(port, socket);
+  socket.on('close', () => {
+    if (rawSockets.get(port) === socket) rawSockets.delete(port);
+  });
 });
 
 let nextConnectionId = 0;
@@ -359,6 +373,15 @@ async function handleStream(stream, headers, body, concurrent, isClosed) {
   const rule = takeRule(token);
   if (rule) {
     if (rule.delayMs) await sleep(rule.delayMs);
+    if (rule.reset) {
+      record.status = 0;
+      record.reason = 'RESET';
+      state.stats.resetsSent += 1;
+      const raw = rawSockets.get(session.socket.remotePort);
+      if (raw) raw.resetAndDestroy();
+      else session.destroy();
+      return;
+    }
     if (rule.goaway) {
       // APNs closes connections with GOAWAY and a JSON reason (§2.1). The stream is reset so
       // the client sees a failed request rather than an answer.
