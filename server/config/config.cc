@@ -581,6 +581,7 @@ absl::Status ParseEngine(const json& v, EngineConfig* out) {
   PG_RETURN_IF_ERROR(r.Integer("max_attempts", &out->max_attempts, 1, 100));
   PG_RETURN_IF_ERROR(r.Integer("initial_backoff_ms", &out->initial_backoff_ms, 10, 3'600'000));
   PG_RETURN_IF_ERROR(r.Integer("max_backoff_seconds", &out->max_backoff_seconds, 1, 86'400));
+  PG_RETURN_IF_ERROR(r.Integer("quota_backoff_seconds", &out->quota_backoff_seconds, 0, 86'400));
   PG_RETURN_IF_ERROR(r.Integer("max_age_seconds", &out->max_age_seconds, 1, 30 * 86'400));
   PG_RETURN_IF_ERROR(r.Integer("call_expiry_seconds", &out->call_expiry_seconds, 1, 3600));
   PG_RETURN_IF_ERROR(r.Integer("claim_batch", &out->claim_batch, 1, 10'000));

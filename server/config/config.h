@@ -201,6 +201,9 @@ struct EngineConfig {
   int max_attempts = 5;           // per delivery, then failed
   int initial_backoff_ms = 1000;  // doubled per attempt, with jitter
   int max_backoff_seconds = 900;
+  // Least wait after a quota answer (429 TooManyRequests, FCM QUOTA_EXCEEDED) even when the
+  // provider's Retry-After is shorter: hammering a throttled sender only prolongs the throttle.
+  int quota_backoff_seconds = 60;
   int max_age_seconds = 3600;    // a delivery older than this fails instead of retrying
   int call_expiry_seconds = 30;  // an incoming call not sent by then expires
   int claim_batch = 256;         // notifications per claim transaction

@@ -11,6 +11,7 @@ RetryPolicy RetryPolicy::FromConfig(const config::EngineConfig& c) {
   p.initial_backoff = absl::Milliseconds(std::max(1, c.initial_backoff_ms));
   p.max_backoff = std::max(p.initial_backoff, absl::Seconds(c.max_backoff_seconds));
   p.max_age = absl::Seconds(std::max(1, c.max_age_seconds));
+  p.quota_floor = absl::Seconds(std::max(0, c.quota_backoff_seconds));
   return p;
 }
 

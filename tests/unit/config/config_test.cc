@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ConfigTest, ApnsTokenAuthAndEngineSettings) {
   auto config = ParseConfig(R"({
-    "engine": {"max_attempts": 3, "call_expiry_seconds": 20},
+    "engine": {"max_attempts": 3, "call_expiry_seconds": 20, "quota_backoff_seconds": 5},
     "apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
       "apns": {"team_id": "TEAM123456", "key_id": "KEY1234567", "p8_key": {"env": "P8"},
                "bundle_id": "com.example.chat", "ca_file": "/tmp/ca.pem",
@@ -148,6 +148,7 @@ TEST(ConfigTest, ApnsTokenAuthAndEngineSettings) {
   EXPECT_EQ(config->engine.max_attempts, 3);
   EXPECT_EQ(config->engine.call_expiry_seconds, 20);
   EXPECT_EQ(config->engine.lease_seconds, 60);
+  EXPECT_EQ(config->engine.quota_backoff_seconds, 5);
   ASSERT_TRUE(config->apps[0].apns.has_value());
   EXPECT_EQ(config->apps[0].apns->p8_key.value, "-----BEGIN PRIVATE KEY-----");
   EXPECT_EQ(config->apps[0].apns->resolve.size(), 1u);

@@ -100,11 +100,13 @@ TEST(RetryPolicy, FromConfigConvertsUnits) {
   c.initial_backoff_ms = 50;
   c.max_backoff_seconds = 2;
   c.max_age_seconds = 60;
+  c.quota_backoff_seconds = 7;
   const RetryPolicy p = RetryPolicy::FromConfig(c);
   EXPECT_EQ(p.max_attempts, 3);
   EXPECT_EQ(p.initial_backoff, absl::Milliseconds(50));
   EXPECT_EQ(p.max_backoff, absl::Seconds(2));
   EXPECT_EQ(p.max_age, absl::Seconds(60));
+  EXPECT_EQ(p.quota_floor, absl::Seconds(7));
 }
 
 }  // namespace
