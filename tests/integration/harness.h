@@ -66,6 +66,8 @@ class PushgateProcess {
   // SIGTERM and wait; returns the exit status (as from waitpid's WEXITSTATUS, or -signal).
   int Terminate();
   bool running() const { return pid_ > 0; }
+  // The process id while running (for /proc samples), else -1.
+  pid_t pid() const { return pid_; }
   // Everything the process wrote to stdout so far, and the log (stderr) file.
   std::string Stdout() const;
   std::string Log() const;

@@ -1,0 +1,274 @@
+#include "reliability_env.h"
+
+#include <dirent.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "SQLiteCpp/SQLiteCpp.h"
+#include "gtest/gtest.h"
+#include "pushgate_client.h"
+
+namespace pushgate::testing {
+
+using nlohmann::json;
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string DeviceToken(int n) {
+  char prefix[17];
+  std::snprintf(prefix, sizeof prefix, "%016x", static_cast<unsigned>(n));
+  return std::string(prefix) + std::string(48, 'e');
+}
+
+std::string ChatNumber(const std::string& uid, int64_t n) {
+  json doc = json::parse(ChatPayloadFor(uid));
+  doc["data"]["notificationDetails"]["body"] = "message " + std::to_string(n);
+  doc["data"]["notificationDetails"]["tag"] = std::to_string(n);
+  return doc.dump();
+}
+
+bool ApnsFake::Start(const std::string& dir, std::string* error) {
+  if (!fakes::HaveTool("node") || !fakes::HaveTool("openssl")) {
+    *error = "node or openssl not available";
+    return false;
+  }
+  dir_ = dir;
+  const bool keys_made =
+      fakes::RunQuietly(
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+          "-nodes -keyout " +
+          dir + "/tls.key -out " + dir +
+          "/tls.crt -days 1 -subj /CN=fake-apns -addext "
+          "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox."
+          "push.apple.com") &&
+      // Shaped like Apple's AuthKey_<KeyID>.p8; the fake verifies JWTs with its public half.
+      fakes::RunQuietly(
+          "openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 "
+          "-nocrypt -out " +
+          dir + "/AuthKey.p8") &&
+      fakes::RunQuietly("openssl pkey -in " + dir + "/AuthKey.p8 -pubout -out " + dir + "/pub.pem");
+  if (!keys_made) {
+    *error = "openssl could not make the test keys";
+    return false;
+  }
+  if (!process_.Start({"node", PUSHGATE_FAKE_APNS_JS, "--cert", dir + "/tls.crt", "--key",
+                       dir + "/tls.key", "--jwt-public-key", dir + "/pub.pem", "--key-id", kKeyId,
+                       "--team-id", kTeamId, "--bundle-id", kBundle},
+                      "apns_port=(\\d+) control_port=(\\d+)")) {
+    *error = "the APNs fake did not start";
+    return false;
+  }
+  return true;
+}
+
+json ApnsFake::Control(const std::string& method, const std::string& path, const json& body) {
+  HttpResult r =
+      HttpRequest(method, "http://127.0.0.1:" + std::to_string(control_port()) + path,
+                  method == "GET" ? "" : body.dump(), {"Content-Type: application/json"}, 30'000);
+  EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
+  return json::parse(r.body, nullptr, false);
+}
+
+json FastEngine() {
+  return {{"initial_backoff_ms", 100},
+          {"max_backoff_seconds", 1},
+          {"max_attempts", 6},
+          {"poll_interval_ms", 50},
+          {"request_timeout_ms", 5000}};
+}
+
+json ReliabilityConfig(const std::string& data_dir, const ApnsFake& fake, const json& engine,
+                       const json& apns_overrides) {
+  const std::string port = std::to_string(fake.port());
+  json apns = {{"team_id", kTeamId},
+               {"key_id", kKeyId},
+               {"p8_key", {{"file", fake.dir() + "/AuthKey.p8"}}},
+               {"bundle_id", kBundle},
+               {"sandbox_url", "https://api.sandbox.push.apple.com:" + port},
+               {"production_url", "https://api.push.apple.com:" + port},
+               {"ca_file", fake.dir() + "/tls.crt"},
+               {"resolve",
+                {"api.sandbox.push.apple.com:" + port + ":127.0.0.1",
+                 "api.push.apple.com:" + port + ":127.0.0.1"}}};
+  apns.update(apns_overrides);
+  return {{"data_dir", data_dir},
+          {"http", {{"address", "127.0.0.1:0"}}},
+          {"grpc", {{"address", "127.0.0.1:0"}}},
+          {"engine", engine},
+          {"apps",
+           {{{"app_id", "app123"},
+             {"webhook",
+              {{"basic_auth",
+                {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
+             {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}},
+             {"apns", apns}},
+            {{"app_id", "app456"},
+             {"webhook",
+              {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
+             {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
+             {"log_channel", true}}}}};
+}
+
+void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
+                       const std::string& token) {
+  client::ClientOptions options;
+  options.address = grpc_address;
+  options.api_key = "test-api-key";
+  auto client = client::PushgateClient::Connect(options);
+  v1::RegisterTokenRequest req;
+  req.set_app_id("app123");
+  req.set_uid(uid);
+  req.set_session_id("phone");
+  req.set_platform(v1::PLATFORM_APNS);
+  req.set_token(token);
+  req.mutable_apns()->set_topic(kBundle);
+  req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
+  auto r = client->RegisterToken(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
+std::vector<DeliveryRow> ReadDeliveries(const std::string& db_path) {
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  db.setBusyTimeout(10'000);
+  SQLite::Statement st(db,
+                       "SELECT d.notification_id, n.state, d.state, "
+                       "ifnull(d.provider_message_id, ''), ifnull(d.last_reason, ''), "
+                       "d.attempt_count, ifnull(d.attempts, '[]') "
+                       "FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+                       "ORDER BY d.id");
+  std::vector<DeliveryRow> rows;
+  while (st.executeStep()) {
+    DeliveryRow row;
+    row.notification_id = st.getColumn(0).getInt64();
+    row.notification_state = st.getColumn(1).getString();
+    row.state = st.getColumn(2).getString();
+    row.provider_message_id = st.getColumn(3).getString();
+    row.last_reason = st.getColumn(4).getString();
+    row.attempt_count = st.getColumn(5).getInt64();
+    row.attempts = json::parse(st.getColumn(6).getString(), nullptr, false);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int64_t UnsettledNotifications(const std::string& db_path) {
+  return std::stoll(QueryOne(db_path, "SELECT count(*) FROM notifications WHERE state != 'done'"));
+}
+
+std::string IntegrityCheck(const std::string& db_path) {
+  return QueryOne(db_path, "PRAGMA integrity_check");
+}
+
+int64_t RetiredRegistrations(const std::string& db_path) {
+  return std::stoll(QueryOne(db_path, "SELECT count(*) FROM registrations WHERE active = 0"));
+}
+
+ProcessSample SampleProcess(pid_t pid) {
+  ProcessSample s;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) s.rss_kib = std::stoll(line.substr(6));
+  }
+  if (DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') ++s.open_fds;
+    }
+    ::closedir(d);
+  }
+  return s;
+}
+
+double MetricValue(const std::string& metrics_url, const std::string& name) {
+  const HttpResult r = HttpRequest("GET", metrics_url);
+  if (r.status != 200) return -1;
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        (line[name.size()] == ' ' || line[name.size()] == '{')) {
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return -1;
+}
+
+WebhookPoster::WebhookPoster(std::vector<std::string> uids, std::chrono::milliseconds pause,
+                             int64_t first_number)
+    : uids_(std::move(uids)), pause_(pause), next_number_(first_number) {}
+
+void WebhookPoster::Start(std::atomic<int>* port) {
+  thread_ = std::thread([this, port] { Run(port); });
+}
+
+void WebhookPoster::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void WebhookPoster::Run(std::atomic<int>* port) {
+  const Headers headers = {"Content-Type: application/json",
+                           BasicAuthHeader("cometchat", "secret-pass")};
+  while (!stop_) {
+    const int p = port->load();
+    if (p == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    const int64_t n = next_number_++;
+    const std::string body = ChatNumber(uids_[static_cast<size_t>(n) % uids_.size()], n);
+    const HttpResult r = HttpRequest("POST", "http://127.0.0.1:" + std::to_string(p) + "/webhook",
+                                     body, headers, 5'000);
+    if (r.status == 200) {
+      const json answer = json::parse(r.body, nullptr, false);
+      const std::string id = answer.is_object() ? answer.value("id", "") : "";
+      std::lock_guard<std::mutex> lock(mu_);
+      ids_.push_back(std::stoll(id));
+      ++acknowledged_;
+    } else if (port->load() == p) {
+      // Refused while the same server was meant to be up (not a kill in between).
+      std::lock_guard<std::mutex> lock(mu_);
+      ++refused_;
+      last_refusal_ = std::to_string(r.status) + " " + r.error + r.body;
+    }
+    std::this_thread::sleep_for(pause_);
+  }
+}
+
+std::vector<int64_t> WebhookPoster::AcknowledgedIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ids_;
+}
+
+std::string WebhookPoster::last_refusal() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_refusal_;
+}
+
+std::map<std::string, std::vector<int64_t>> ReceivedByApnsId(const json& requests) {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const json& r : requests) {
+    if (!(r["status"] == 200 || r["status"].is_null())) continue;
+    const json& h = r["headers"];
+    if (!h.contains("apns-id") || !h["apns-id"].is_string()) continue;
+    out[h["apns-id"].get<std::string>()].push_back(r["receivedAt"].get<int64_t>());
+  }
+  return out;
+}
+
+}  // namespace pushgate::testing

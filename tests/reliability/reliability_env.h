@@ -1,0 +1,143 @@
+// Shared ground for the reliability tests (crashes, provider faults, hostile input, soak): the
+// real pushgate binary with app "app123" sending to the APNs fake (tests/fakes/apns) through
+// configuration only, a registrar for device tokens, a steady webhook poster, the database
+// read back with SQLite, and the process's resources read from /proc and /metrics.
+#ifndef PUSHGATE_TESTS_RELIABILITY_RELIABILITY_ENV_H_
+#define PUSHGATE_TESTS_RELIABILITY_RELIABILITY_ENV_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fakes/fake_process.h"
+#include "harness.h"
+#include "nlohmann/json.hpp"
+
+namespace pushgate::testing {
+
+inline constexpr char kKeyId[] = "KEYID12345";
+inline constexpr char kTeamId[] = "TEAMID6789";
+inline constexpr char kBundle[] = "com.example.chat";
+
+// Polls `done` every 20 ms until it holds or `timeout` passes; returns its last value.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+int64_t NowMs();
+
+// A 64-hex-digit APNs device token that is unique per `n`.
+std::string DeviceToken(int n);
+// A chat for `uid` whose body differs by `n`, so each is a new notification.
+std::string ChatNumber(const std::string& uid, int64_t n);
+
+// tests/fakes/apns/fake_apns.js on free ports with its TLS certificate, the provider key
+// (AuthKey.p8) and its public half generated into `dir` by the openssl CLI.
+class ApnsFake {
+ public:
+  ~ApnsFake() { process_.Stop(); }
+  // False (with the reason in `error`) when node/openssl are missing or the fake did not start.
+  bool Start(const std::string& dir, std::string* error);
+
+  nlohmann::json Control(const std::string& method, const std::string& path,
+                         const nlohmann::json& body = nlohmann::json::object());
+  nlohmann::json Requests() { return Control("GET", "/control/requests"); }
+  void SetToken(const std::string& token, const nlohmann::json& rule) {
+    Control("POST", "/control/tokens/" + token, rule);
+  }
+
+  int port() const { return process_.ports().at(0); }
+  int control_port() const { return process_.ports().at(1); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  fakes::FakeProcess process_;
+  std::string dir_;
+};
+
+// Engine settings that make retries quick enough for a test.
+nlohmann::json FastEngine();
+
+// The config: app123 (webhook cometchat/secret-pass, API key test-api-key) sends to the fake
+// through resolve + ca_file; app456 (other/other-pass, other-api-key) has the log channel.
+// `apns_overrides` replaces keys of app123's "apns" block (e.g. a wrong CA or key).
+nlohmann::json ReliabilityConfig(const std::string& data_dir, const ApnsFake& fake,
+                                 const nlohmann::json& engine = FastEngine(),
+                                 const nlohmann::json& apns_overrides = nlohmann::json::object());
+
+// Registers one sandbox APNs token per user over the real gRPC API.
+void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
+                       const std::string& token);
+
+// The delivery rows of the database, read with SQLite while or after the server runs.
+struct DeliveryRow {
+  int64_t notification_id = 0;
+  std::string notification_state;
+  std::string state;
+  std::string provider_message_id;
+  std::string last_reason;
+  int64_t attempt_count = 0;
+  nlohmann::json attempts;  // [[number, started_at, ended_at, http_status, reason, id], ...]
+};
+std::vector<DeliveryRow> ReadDeliveries(const std::string& db_path);
+// Notifications not yet settled ('queued' or 'dispatching').
+int64_t UnsettledNotifications(const std::string& db_path);
+std::string IntegrityCheck(const std::string& db_path);
+// Registrations of the app that are no longer active.
+int64_t RetiredRegistrations(const std::string& db_path);
+
+// What a running process holds, from /proc/<pid>.
+struct ProcessSample {
+  int64_t rss_kib = 0;
+  int64_t open_fds = 0;
+};
+ProcessSample SampleProcess(pid_t pid);
+// One sample value of the Prometheus text at `metrics_url` (first line starting with `name`
+// followed by a space or '{'), or -1.
+double MetricValue(const std::string& metrics_url, const std::string& name);
+
+// POSTs distinct chats, round robin over `uids`, one after the other, to whatever port
+// `port` holds (0: the server is down; the poster waits). Keeps every acknowledged id.
+class WebhookPoster {
+ public:
+  WebhookPoster(std::vector<std::string> uids, std::chrono::milliseconds pause,
+                int64_t first_number = 0);
+  ~WebhookPoster() { Stop(); }
+  void Start(std::atomic<int>* port);
+  void Stop();
+
+  std::vector<int64_t> AcknowledgedIds() const;
+  int64_t acknowledged() const { return acknowledged_.load(); }
+  // Answers other than 200 while the server was up, and one example of them.
+  int64_t refused() const { return refused_.load(); }
+  std::string last_refusal() const;
+
+ private:
+  void Run(std::atomic<int>* port);
+
+  std::vector<std::string> uids_;
+  std::chrono::milliseconds pause_;
+  int64_t next_number_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::vector<int64_t> ids_;
+  std::string last_refusal_;
+  std::atomic<int64_t> acknowledged_{0};
+  std::atomic<int64_t> refused_{0};
+};
+
+// The APNs fake's recorded requests that reached the handler, grouped by apns-id: the
+// receive times (ms) of those answered 200 or still unanswered.
+std::map<std::string, std::vector<int64_t>> ReceivedByApnsId(const nlohmann::json& requests);
+
+}  // namespace pushgate::testing
+
+#endif  // PUSHGATE_TESTS_RELIABILITY_RELIABILITY_ENV_H_
