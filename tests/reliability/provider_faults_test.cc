@@ -1,0 +1,262 @@
+// Provider faults through the real binary under load, against the APNs fake: 500, 503, 429 with
+// Retry-After, timeouts, connection resets, GOAWAY, a TLS failure (wrong CA) and expired or
+// invalid credentials. Everything ends delivered or settled with the right reason, no good
+// token is retired, retries wait as long as Retry-After says, and memory stays bounded.
+#include <cstdlib>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "reliability_env.h"
+
+namespace pushgate::testing {
+namespace {
+
+using nlohmann::json;
+
+// Sanitizers multiply memory use; the bound is for a leak, not for tuning.
+#ifdef PUSHGATE_SANITIZED
+constexpr int64_t kRssBoundKib = 2 * 1024 * 1024;
+#else
+constexpr int64_t kRssBoundKib = 512 * 1024;
+#endif
+
+// Attempt log entry fields (0002_deliveries.sql).
+int64_t Started(const json& a) { return a.at(1).get<int64_t>(); }
+int64_t Ended(const json& a) { return a.at(2).get<int64_t>(); }
+int HttpStatus(const json& a) { return a.at(3).is_number() ? a.at(3).get<int>() : 0; }
+std::string Reason(const json& a) { return a.at(4).is_string() ? a.at(4).get<std::string>() : ""; }
+
+class ProviderFaultTest : public ::testing::Test {
+ public:
+  static constexpr int kUsers = 8;  // user 0 is the victim of per-token faults
+
+  void SetUp() override {
+    std::string error;
+    if (!fake_.Start(dir_.path(), &error)) {
+      if (std::getenv("CI") != nullptr) FAIL() << error;
+      GTEST_SKIP() << error;
+    }
+    for (int u = 0; u < kUsers; ++u) uids_.push_back("fault-user-" + std::to_string(u));
+  }
+
+  void TearDown() override {
+    StopSampler();
+    poster_.reset();
+  }
+
+  std::string Db() const { return DataDir() + "/pushgate.db"; }
+  std::string DataDir() const { return dir_.path() + "/data"; }
+
+  void StartServer(const json& engine = FastEngine(), const json& apns = json::object()) {
+    server_ = PushgateProcess::Start(
+        {ReliabilityConfig(DataDir(), fake_, engine, apns).dump(2), DataDir()});
+    ASSERT_NE(server_, nullptr);
+    for (int u = 0; u < kUsers; ++u) {
+      RegisterApnsToken(server_->grpc_address(), uids_[u], DeviceToken(u));
+    }
+    port_ = server_->http_port();
+    sampler_ = std::thread([this] {
+      while (!stop_sampler_) {
+        peak_rss_kib_ = std::max(peak_rss_kib_.load(), SampleProcess(server_->pid()).rss_kib);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+
+  void StopSampler() {
+    stop_sampler_ = true;
+    if (sampler_.joinable()) sampler_.join();
+  }
+
+  // Background load: chats to every user but the victim, from now until Settle().
+  void StartLoad() {
+    std::vector<std::string> others(uids_.begin() + 1, uids_.end());
+    poster_ = std::make_unique<WebhookPoster>(others, std::chrono::milliseconds(5), 1'000'000);
+    poster_->Start(&port_);
+  }
+
+  std::vector<int64_t> PostToVictim(int count) {
+    std::vector<int64_t> ids;
+    for (int i = 0; i < count; ++i) {
+      const HttpResult r = PostWebhook(*server_, ChatNumber(uids_[0], i));
+      EXPECT_EQ(r.status, 200) << r.body;
+      ids.push_back(std::stoll(json::parse(r.body).value("id", "0")));
+    }
+    return ids;
+  }
+
+  // Lets the load run a while longer, stops it and waits until everything is settled. Returns
+  // the deliveries by notification id.
+  std::map<int64_t, DeliveryRow> Settle() {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    poster_->Stop();
+    EXPECT_EQ(poster_->refused(), 0)
+        << "webhook refused during the fault: " << poster_->last_refusal();
+    EXPECT_GT(poster_->acknowledged(), 20);
+    EXPECT_TRUE(
+        WaitFor([&] { return UnsettledNotifications(Db()) == 0; }, std::chrono::seconds(120)))
+        << UnsettledNotifications(Db()) << " notifications unsettled";
+    StopSampler();
+    std::map<int64_t, DeliveryRow> out;
+    for (DeliveryRow& row : ReadDeliveries(Db())) out[row.notification_id] = std::move(row);
+    EXPECT_EQ(RetiredRegistrations(Db()), 0) << "a good token was retired";
+    EXPECT_LT(peak_rss_kib_.load(), kRssBoundKib);
+    RecordProperty("peak_rss_kib", static_cast<int>(peak_rss_kib_.load()));
+    return out;
+  }
+
+  // Every notification of the background load ended as `state`.
+  void ExpectLoad(const std::map<int64_t, DeliveryRow>& rows, const std::string& state) {
+    for (int64_t id : poster_->AcknowledgedIds()) {
+      auto it = rows.find(id);
+      ASSERT_NE(it, rows.end()) << "acknowledged " << id << " has no delivery";
+      EXPECT_EQ(it->second.state, state) << id << ": " << it->second.last_reason;
+    }
+  }
+
+  TempDir dir_;
+  ApnsFake fake_;
+  std::vector<std::string> uids_;
+  std::unique_ptr<PushgateProcess> server_;
+  std::atomic<int> port_{0};
+  std::unique_ptr<WebhookPoster> poster_;
+  std::thread sampler_;
+  std::atomic<bool> stop_sampler_{false};
+  std::atomic<int64_t> peak_rss_kib_{0};
+};
+
+// A per-token fault on the victim's token: which rule, how many of its requests it hits, and
+// what the first attempt of an affected delivery must record.
+struct TokenFault {
+  std::string name;
+  json rule;
+  int expected_status;          // 0: a transport failure (no HTTP answer)
+  std::string reason_contains;  // in the attempt's reason
+};
+
+class TokenFaultTest : public ProviderFaultTest,
+                       public ::testing::WithParamInterface<TokenFault> {};
+
+TEST_P(TokenFaultTest, VictimIsDeliveredAfterRetriesAndLoadIsUnharmed) {
+  const TokenFault& fault = GetParam();
+  json engine = FastEngine();
+  engine["request_timeout_ms"] = 1000;  // the "timeout" fault delays 2.5 s
+  // Below the 429 fault's Retry-After, so the wait the test sees is the provider's.
+  engine["quota_backoff_seconds"] = 1;
+  StartServer(engine);
+  StartLoad();
+  fake_.SetToken(DeviceToken(0), fault.rule);
+  constexpr int kVictimPosts = 5;
+  const std::vector<int64_t> victim = PostToVictim(kVictimPosts);
+  const auto rows = Settle();
+  ExpectLoad(rows, "delivered");
+
+  int faulted = 0;
+  for (int64_t id : victim) {
+    auto it = rows.find(id);
+    ASSERT_NE(it, rows.end()) << id;
+    const DeliveryRow& d = it->second;
+    EXPECT_EQ(d.state, "delivered") << fault.name << " " << id << ": " << d.last_reason;
+    ASSERT_TRUE(d.attempts.is_array() && !d.attempts.empty()) << d.attempts;
+    EXPECT_EQ(HttpStatus(d.attempts.back()), 200) << d.attempts;
+    for (size_t i = 0; i + 1 < d.attempts.size(); ++i) {
+      const json& a = d.attempts[i];
+      if (HttpStatus(a) != fault.expected_status) continue;
+      if (Reason(a).find(fault.reason_contains) == std::string::npos) continue;
+      ++faulted;
+      if (fault.rule.contains("retryAfter")) {
+        // The next attempt did not start before the provider allowed it.
+        const int64_t wait_ms = fault.rule["retryAfter"].get<int64_t>() * 1000;
+        EXPECT_GE(Started(d.attempts[i + 1]) - Ended(a), wait_ms) << d.attempts;
+      }
+    }
+  }
+  // An HTTP answer hits exactly the victim's requests the rule was for, and each hit was
+  // recorded; a broken connection may take the victim's other streams on it along.
+  if (fault.expected_status != 0) {
+    EXPECT_EQ(faulted, fault.rule.value("times", 0)) << fault.name;
+  } else {
+    EXPECT_GE(faulted, fault.rule.value("times", 0)) << fault.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Apns, TokenFaultTest,
+    ::testing::Values(
+        TokenFault{
+            "InternalServerError", {{"status", 500}, {"times", 2}}, 500, "InternalServerError"},
+        TokenFault{
+            "ServiceUnavailable", {{"status", 503}, {"times", 2}}, 503, "ServiceUnavailable"},
+        TokenFault{"TooManyRequestsWithRetryAfter",
+                   {{"status", 429}, {"retryAfter", 3}, {"times", 1}},
+                   429,
+                   "TooManyRequests"},
+        TokenFault{"Timeout", {{"delayMs", 2500}, {"times", 1}}, 0, "timeout"},
+        TokenFault{"ConnectionReset", {{"reset", true}, {"times", 1}}, 0, "connection closed"},
+        TokenFault{"Goaway", {{"goaway", true}, {"times", 1}}, 0, "connection closed"}),
+    [](const ::testing::TestParamInfo<TokenFault>& info) { return info.param.name; });
+
+// A CA that did not sign the fake's certificate: every request fails the TLS handshake. The
+// deliveries settle failed after max_attempts, each attempt names TLS, and no token is retired
+// (the fault is ours, not the device's).
+TEST_F(ProviderFaultTest, WrongCaFailsTlsAndSettlesWithoutRetiringTokens) {
+  ASSERT_TRUE(fakes::RunQuietly(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+      dir_.path() + "/other.key -out " + dir_.path() + "/other-ca.crt -days 1 -subj /CN=other-ca"));
+  json engine = FastEngine();
+  engine["max_attempts"] = 3;
+  StartServer(engine, {{"ca_file", dir_.path() + "/other-ca.crt"}});
+  StartLoad();
+  const auto rows = Settle();
+  ExpectLoad(rows, "failed");
+  for (const auto& [id, d] : rows) {
+    EXPECT_EQ(d.last_reason, "max_attempts") << id;
+    EXPECT_EQ(d.attempt_count, 3) << id;
+    for (const json& a : d.attempts) EXPECT_EQ(Reason(a).rfind("tls: ", 0), 0u) << a;
+  }
+  EXPECT_EQ(fake_.Control("GET", "/control/stats")["requests"], 0);
+}
+
+// A provider-side refusal of our credentials is our configuration's fault: alerted (metric),
+// retried no sooner than a minute later regardless of max_attempts, never a reason to retire a
+// token. Here max_age is 5 s, so each delivery fails as "max_age" after its one attempt.
+void ExpectConfigErrorSettles(ProviderFaultTest& test, const json& apns_overrides,
+                              const std::string& reason_prefix) {
+  json engine = FastEngine();
+  engine["max_age_seconds"] = 5;
+  test.StartServer(engine, apns_overrides);
+  test.StartLoad();
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricValue(test.server_->http_url("/metrics"),
+                       "pushgate_provider_config_errors_total") > 0;
+  })) << "no config error counted";
+  const auto rows = test.Settle();
+  test.ExpectLoad(rows, "failed");
+  for (const auto& [id, d] : rows) {
+    ASSERT_EQ(d.attempts.size(), 1u) << id << d.attempts;
+    EXPECT_EQ(d.last_reason, "max_age") << id;
+    EXPECT_EQ(HttpStatus(d.attempts[0]), 403) << d.attempts;
+    EXPECT_EQ(Reason(d.attempts[0]).rfind(reason_prefix, 0), 0u) << d.attempts;
+  }
+}
+
+// A provider key APNs does not know: 403 InvalidProviderToken.
+TEST_F(ProviderFaultTest, InvalidCredentialsAreAConfigErrorNeverATokenRetirement) {
+  ASSERT_TRUE(
+      fakes::RunQuietly("openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 "
+                        "-nocrypt -out " +
+                        dir_.path() + "/Unknown.p8"));
+  ExpectConfigErrorSettles(*this, {{"p8_key", {{"file", dir_.path() + "/Unknown.p8"}}}},
+                           "InvalidProviderToken");
+}
+
+// APNs calls a fresh provider token expired (403 ExpiredProviderToken): a clock skewed here or
+// there. Apple allows a renewal only every 20 minutes, so the provider does not mint a new
+// token but reports the configuration problem.
+TEST_F(ProviderFaultTest, ExpiredCredentialsAreAConfigErrorNeverATokenRetirement) {
+  fake_.Control("POST", "/control/jwt", {{"maxAgeSec", -1}});
+  ExpectConfigErrorSettles(*this, json::object(), "ExpiredProviderToken");
+}
+
+}  // namespace
+}  // namespace pushgate::testing
