@@ -31,11 +31,8 @@ class ProviderFaultTest : public ::testing::Test {
   static constexpr int kUsers = 8;  // user 0 is the victim of per-token faults
 
   void SetUp() override {
-    std::string error;
-    if (!fake_.Start(dir_.path(), &error)) {
-      if (std::getenv("CI") != nullptr) FAIL() << error;
-      GTEST_SKIP() << error;
-    }
+    ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake_, dir_.path()));
+    if (IsSkipped()) return;
     for (int u = 0; u < kUsers; ++u) uids_.push_back("fault-user-" + std::to_string(u));
   }
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -13,21 +14,6 @@
 namespace pushgate::testing {
 
 using nlohmann::json;
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string DeviceToken(int n) {
   char prefix[17];
@@ -82,6 +68,15 @@ json ApnsFake::Control(const std::string& method, const std::string& path, const
                   method == "GET" ? "" : body.dump(), {"Content-Type: application/json"}, 30'000);
   EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
   return json::parse(r.body, nullptr, false);
+}
+
+void StartFakeOrSkip(ApnsFake* fake, const std::string& dir) {
+  if (!fakes::HaveTool("node") || !fakes::HaveTool("openssl")) {
+    if (std::getenv("CI") != nullptr) FAIL() << "node or openssl not available";
+    GTEST_SKIP() << "node or openssl not available";
+  }
+  std::string error;
+  ASSERT_TRUE(fake->Start(dir, &error)) << error;
 }
 
 json FastEngine() {

@@ -33,11 +33,8 @@ int SoakSeconds() {
 TEST(SoakTest, NoGrowthAfterWarmUp) {
   TempDir dir;
   ApnsFake fake;
-  std::string error;
-  if (!fake.Start(dir.path(), &error)) {
-    if (std::getenv("CI") != nullptr) FAIL() << error;
-    GTEST_SKIP() << error;
-  }
+  ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake, dir.path()));
+  if (IsSkipped()) return;
   const std::string data_dir = dir.path() + "/data";
   json config = ReliabilityConfig(data_dir, fake);
   // SQLite's page cache grows with the database until it reaches cache_size; a small cache
