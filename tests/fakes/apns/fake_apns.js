@@ -287,6 +287,9 @@ server.on('stream', (stream, headers) => {
 
 async function handleStream(stream, headers, body, concurrent, isClosed) {
   const session = stream.session;
+  // A stream whose connection was already torn down (a "reset" rule on another stream of the
+  // same connection) has nobody left to answer.
+  if (!session) return;
   const f = session.fake;
   state.stats.requests += 1;
   const record = {
