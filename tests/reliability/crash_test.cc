@@ -30,7 +30,7 @@ bool KillBetween(const std::vector<Kill>& kills, int64_t first, int64_t second) 
 
 TEST(CrashTest, RandomSigkillsUnderLoadLoseNothingAndResendOnlyWhatWasInFlight) {
   TempDir dir;
-  ApnsFake fake;
+  FakeApns fake;
   ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake, dir.path()));
   if (IsSkipped()) return;
   // Slow answers keep deliveries in flight, so kills land mid-delivery too.

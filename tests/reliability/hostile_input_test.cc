@@ -216,7 +216,7 @@ TEST_F(HostileInputTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_TRUE(c.ok());
   std::string requests;
   for (int i = 0; i < 3; ++i) {
-    const std::string body = ChatNumber("pipelined", i);
+    const std::string body = ChatNumbered("pipelined", i);
     requests += "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + Auth() +
                 "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }

@@ -75,7 +75,7 @@ class ProviderFaultTest : public ::testing::Test {
   std::vector<int64_t> PostToVictim(int count) {
     std::vector<int64_t> ids;
     for (int i = 0; i < count; ++i) {
-      const HttpResult r = PostWebhook(*server_, ChatNumber(uids_[0], i));
+      const HttpResult r = PostWebhook(*server_, ChatNumbered(uids_[0], i));
       EXPECT_EQ(r.status, 200) << r.body;
       ids.push_back(std::stoll(json::parse(r.body).value("id", "0")));
     }
@@ -114,7 +114,7 @@ class ProviderFaultTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  ApnsFake fake_;
+  FakeApns fake_;
   std::vector<std::string> uids_;
   std::unique_ptr<PushgateProcess> server_;
   std::atomic<int> port_{0};

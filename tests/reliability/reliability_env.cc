@@ -21,62 +21,12 @@ std::string DeviceToken(int n) {
   return std::string(prefix) + std::string(48, 'e');
 }
 
-std::string ChatNumber(const std::string& uid, int64_t n) {
-  json doc = json::parse(ChatPayloadFor(uid));
-  doc["data"]["notificationDetails"]["body"] = "message " + std::to_string(n);
-  doc["data"]["notificationDetails"]["tag"] = std::to_string(n);
-  return doc.dump();
-}
-
-bool ApnsFake::Start(const std::string& dir, std::string* error) {
-  if (!fakes::HaveTool("node") || !fakes::HaveTool("openssl")) {
-    *error = "node or openssl not available";
-    return false;
-  }
-  dir_ = dir;
-  const bool keys_made =
-      fakes::RunQuietly(
-          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-          "-nodes -keyout " +
-          dir + "/tls.key -out " + dir +
-          "/tls.crt -days 1 -subj /CN=fake-apns -addext "
-          "subjectAltName=IP:127.0.0.1,DNS:api.push.apple.com,DNS:api.sandbox."
-          "push.apple.com") &&
-      // Shaped like Apple's AuthKey_<KeyID>.p8; the fake verifies JWTs with its public half.
-      fakes::RunQuietly(
-          "openssl ecparam -genkey -name prime256v1 | openssl pkcs8 -topk8 "
-          "-nocrypt -out " +
-          dir + "/AuthKey.p8") &&
-      fakes::RunQuietly("openssl pkey -in " + dir + "/AuthKey.p8 -pubout -out " + dir + "/pub.pem");
-  if (!keys_made) {
-    *error = "openssl could not make the test keys";
-    return false;
-  }
-  if (!process_.Start({"node", PUSHGATE_FAKE_APNS_JS, "--cert", dir + "/tls.crt", "--key",
-                       dir + "/tls.key", "--jwt-public-key", dir + "/pub.pem", "--key-id", kKeyId,
-                       "--team-id", kTeamId, "--bundle-id", kBundle},
-                      "apns_port=(\\d+) control_port=(\\d+)")) {
-    *error = "the APNs fake did not start";
-    return false;
-  }
-  return true;
-}
-
-json ApnsFake::Control(const std::string& method, const std::string& path, const json& body) {
-  HttpResult r =
-      HttpRequest(method, "http://127.0.0.1:" + std::to_string(control_port()) + path,
-                  method == "GET" ? "" : body.dump(), {"Content-Type: application/json"}, 30'000);
-  EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.error << r.body;
-  return json::parse(r.body, nullptr, false);
-}
-
-void StartFakeOrSkip(ApnsFake* fake, const std::string& dir) {
+void StartFakeOrSkip(FakeApns* fake, const std::string& dir) {
   if (!fakes::HaveTool("node") || !fakes::HaveTool("openssl")) {
     if (std::getenv("CI") != nullptr) FAIL() << "node or openssl not available";
     GTEST_SKIP() << "node or openssl not available";
   }
-  std::string error;
-  ASSERT_TRUE(fake->Start(dir, &error)) << error;
+  ASSERT_TRUE(fake->Start(dir)) << "the APNs fake did not start";
 }
 
 json FastEngine() {
@@ -87,19 +37,9 @@ json FastEngine() {
           {"request_timeout_ms", 5000}};
 }
 
-json ReliabilityConfig(const std::string& data_dir, const ApnsFake& fake, const json& engine,
+json ReliabilityConfig(const std::string& data_dir, const FakeApns& fake, const json& engine,
                        const json& apns_overrides) {
-  const std::string port = std::to_string(fake.port());
-  json apns = {{"team_id", kTeamId},
-               {"key_id", kKeyId},
-               {"p8_key", {{"file", fake.dir() + "/AuthKey.p8"}}},
-               {"bundle_id", kBundle},
-               {"sandbox_url", "https://api.sandbox.push.apple.com:" + port},
-               {"production_url", "https://api.push.apple.com:" + port},
-               {"ca_file", fake.dir() + "/tls.crt"},
-               {"resolve",
-                {"api.sandbox.push.apple.com:" + port + ":127.0.0.1",
-                 "api.push.apple.com:" + port + ":127.0.0.1"}}};
+  json apns = fake.AppConfig();
   apns.update(apns_overrides);
   return {{"data_dir", data_dir},
           {"http", {{"address", "127.0.0.1:0"}}},
@@ -131,7 +71,7 @@ void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
   req.set_session_id("phone");
   req.set_platform(v1::PLATFORM_APNS);
   req.set_token(token);
-  req.mutable_apns()->set_topic(kBundle);
+  req.mutable_apns()->set_topic(FakeApns::kBundle);
   req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
   auto r = client->RegisterToken(req);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -226,7 +166,8 @@ void WebhookPoster::Run(std::atomic<int>* port) {
       continue;
     }
     const int64_t n = next_number_++;
-    const std::string body = ChatNumber(uids_[static_cast<size_t>(n) % uids_.size()], n);
+    const std::string body =
+        ChatNumbered(uids_[static_cast<size_t>(n) % uids_.size()], static_cast<int>(n));
     const HttpResult r = HttpRequest("POST", "http://127.0.0.1:" + std::to_string(p) + "/webhook",
                                      body, headers, 5'000);
     if (r.status == 200) {

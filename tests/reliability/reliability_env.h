@@ -19,48 +19,20 @@
 #include <vector>
 
 #include "fakes/fake_process.h"
+#include "gateway_fixture.h"
 #include "harness.h"
 #include "nlohmann/json.hpp"
 
 namespace pushgate::testing {
 
-inline constexpr char kKeyId[] = "KEYID12345";
-inline constexpr char kTeamId[] = "TEAMID6789";
-inline constexpr char kBundle[] = "com.example.chat";
-
 // A 64-hex-digit APNs device token that is unique per `n`.
 std::string DeviceToken(int n);
-// A chat for `uid` whose body differs by `n`, so each is a new notification.
-std::string ChatNumber(const std::string& uid, int64_t n);
 
-// tests/fakes/apns/fake_apns.js on free ports with its TLS certificate, the provider key
-// (AuthKey.p8) and its public half generated into `dir` by the openssl CLI.
-class ApnsFake {
- public:
-  ~ApnsFake() { process_.Stop(); }
-  // False (with the reason in `error`) when node/openssl are missing or the fake did not start.
-  bool Start(const std::string& dir, std::string* error);
-
-  nlohmann::json Control(const std::string& method, const std::string& path,
-                         const nlohmann::json& body = nlohmann::json::object());
-  nlohmann::json Requests() { return Control("GET", "/control/requests"); }
-  void SetToken(const std::string& token, const nlohmann::json& rule) {
-    Control("POST", "/control/tokens/" + token, rule);
-  }
-
-  int port() const { return process_.ports().at(0); }
-  int control_port() const { return process_.ports().at(1); }
-  const std::string& dir() const { return dir_; }
-
- private:
-  fakes::FakeProcess process_;
-  std::string dir_;
-};
-
-// Starts `fake` in `dir`. Without node or openssl the test is skipped (failed under CI=…, so CI
-// cannot pass by skipping); any other start failure fails it. Use as
+// Starts the APNs fake (tests/integration/gateway_fixture.h) in `dir`. Without node or openssl the
+// test is skipped (failed under CI=…, so CI cannot pass by skipping); any other start failure fails
+// it. Use as
 //   ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake, dir)); if (IsSkipped()) return;
-void StartFakeOrSkip(ApnsFake* fake, const std::string& dir);
+void StartFakeOrSkip(FakeApns* fake, const std::string& dir);
 
 // Engine settings that make retries quick enough for a test.
 nlohmann::json FastEngine();
@@ -68,7 +40,7 @@ nlohmann::json FastEngine();
 // The config: app123 (webhook cometchat/secret-pass, API key test-api-key) sends to the fake
 // through resolve + ca_file; app456 (other/other-pass, other-api-key) has the log channel.
 // `apns_overrides` replaces keys of app123's "apns" block (e.g. a wrong CA or key).
-nlohmann::json ReliabilityConfig(const std::string& data_dir, const ApnsFake& fake,
+nlohmann::json ReliabilityConfig(const std::string& data_dir, const FakeApns& fake,
                                  const nlohmann::json& engine = FastEngine(),
                                  const nlohmann::json& apns_overrides = nlohmann::json::object());
 

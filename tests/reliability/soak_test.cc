@@ -32,7 +32,7 @@ int SoakSeconds() {
 
 TEST(SoakTest, NoGrowthAfterWarmUp) {
   TempDir dir;
-  ApnsFake fake;
+  FakeApns fake;
   ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake, dir.path()));
   if (IsSkipped()) return;
   const std::string data_dir = dir.path() + "/data";
