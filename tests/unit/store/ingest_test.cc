@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -231,20 +232,26 @@ TEST_F(IngestTest, ReopenedStoreForgetsRowsOlderThanAWindowBeforeTheNewest) {
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications WHERE dedupe_hash = 41"), 2);
 }
 
+// The in-memory key names a row; these change that row behind the store's back (`change` gets
+// the row's id) and return what a copy of the payload gets then.
+absl::StatusOr<IngestResult> CopyAfterChangingTheHolder(
+    SqliteStore& store, const config::Config& config, int64_t first_id,
+    const std::function<std::string(int64_t)>& change) {
+  testing::RawConnection(config)->exec(change(first_id));
+  return Ingest(store, MakeNotification(42, 10'001));
+}
+
 TEST_F(IngestTest, DeletedHolderNoLongerDedupes) {
   // An operator (or retention) deletes the row while the store runs: the in-memory key still
   // names it, but a copy of the payload must become a new notification, not an id that is gone.
   absl::StatusOr<IngestResult> first = Ingest(*store_, MakeNotification(42, 10'000));
   ASSERT_TRUE(first.ok());
-  {
-    auto db = testing::RawConnection(config_);
-    db->exec("DELETE FROM notifications WHERE id = " + std::to_string(first->id));
-  }
-  absl::StatusOr<IngestResult> again = Ingest(*store_, MakeNotification(42, 10'001));
+  absl::StatusOr<IngestResult> again = CopyAfterChangingTheHolder(
+      *store_, config_, first->id,
+      [](int64_t id) { return "DELETE FROM notifications WHERE id = " + std::to_string(id); });
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->duplicate);
-  auto db = testing::RawConnection(config_);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications WHERE dedupe_hash = 42"), 1);
+  // The new row holds the key from now on.
   absl::StatusOr<IngestResult> dup = Ingest(*store_, MakeNotification(42, 10'002));
   ASSERT_TRUE(dup.ok());
   EXPECT_TRUE(dup->duplicate);
@@ -256,11 +263,10 @@ TEST_F(IngestTest, KeyOfARowReusingARolledBackRowidIsNotTakenForIt) {
   // hands out again. Simulated: the key 42 names an id whose row now holds another key.
   absl::StatusOr<IngestResult> first = Ingest(*store_, MakeNotification(42, 10'000));
   ASSERT_TRUE(first.ok());
-  {
-    auto db = testing::RawConnection(config_);
-    db->exec("UPDATE notifications SET dedupe_hash = 43 WHERE id = " + std::to_string(first->id));
-  }
-  absl::StatusOr<IngestResult> again = Ingest(*store_, MakeNotification(42, 10'001));
+  absl::StatusOr<IngestResult> again =
+      CopyAfterChangingTheHolder(*store_, config_, first->id, [](int64_t id) {
+        return "UPDATE notifications SET dedupe_hash = 43 WHERE id = " + std::to_string(id);
+      });
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->duplicate);
   EXPECT_NE(again->id, first->id);
