@@ -195,20 +195,11 @@ TEST_F(DeliveryTest, UnregisteredTokenIsRetiredUnlessReRegisteredAfterTheTimesta
     EXPECT_EQ(n->deliveries(0).last_reason(), "Unregistered");
   }
 
-  auto list = [&](const std::string& uid) {
-    v1::ListTokensRequest req;
-    req.set_app_id("app123");
-    req.set_uid(uid);
-    auto r = client_->ListTokens(req);
-    EXPECT_TRUE(r.ok()) << r.status();
-    EXPECT_EQ(r.ok() ? r->registrations_size() : 0, 1);
-    return r.ok() && r->registrations_size() == 1 ? r->registrations(0) : v1::Registration();
-  };
-  const v1::Registration a = list("alice");
+  const v1::Registration a = OnlyRegistrationOf("alice");
   EXPECT_EQ(a.state(), v1::REGISTRATION_STATE_INACTIVE);
   EXPECT_EQ(a.inactive_reason(), v1::INACTIVE_REASON_PROVIDER_REJECTED);
   EXPECT_EQ(a.inactive_detail(), "apns 410 Unregistered");
-  const v1::Registration b = list("bob");
+  const v1::Registration b = OnlyRegistrationOf("bob");
   EXPECT_EQ(b.state(), v1::REGISTRATION_STATE_ACTIVE);
 
   // alice is no longer a target; bob still is (and is sent to).
