@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,8 +27,13 @@ bool FakeProcess::Start(const std::vector<std::string>& argv, const std::string&
   args.push_back(nullptr);
   int out[2];
   if (pipe(out) != 0) return false;
+  const pid_t test_pid = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // A test binary that crashes or exits without Stop() must not leave the fake running: it
+    // would hold the test runner's inherited stderr open, and CI would wait on it forever.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != test_pid) _exit(127);  // the test died before prctl took effect
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
