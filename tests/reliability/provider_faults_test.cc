@@ -44,12 +44,30 @@ class ProviderFaultTest : public ::testing::Test {
   std::string Db() const { return DataDir() + "/pushgate.db"; }
   std::string DataDir() const { return dir_.path() + "/data"; }
 
+  // The victim's FCM registration token when the victim is on FCM (see UseFcmVictim).
+  static constexpr char kFcmVictimToken[] = "fcm-victim-token:APA91bExample";
+
+  // The victim (user 0) gets an FCM registration instead of an APNs one; the app sends to the
+  // FCM fake as well.
+  void UseFcmVictim() {
+    ASSERT_TRUE(fcm_.Start(dir_.path())) << "the FCM fake did not start";
+    WriteFile(dir_.path() + "/service-account.json", fcm_.ServiceAccountJson());
+    fcm_victim_ = true;
+  }
+
   void StartServer(const json& engine = FastEngine(), const json& apns = json::object()) {
-    server_ = PushgateProcess::Start(
-        {ReliabilityConfig(DataDir(), fake_, engine, apns).dump(2), DataDir()});
+    json config = ReliabilityConfig(DataDir(), fake_, engine, apns);
+    if (fcm_victim_) {
+      config["apps"][0]["fcm"] = fcm_.AppConfig(dir_.path() + "/service-account.json");
+    }
+    server_ = PushgateProcess::Start({config.dump(2), DataDir()});
     ASSERT_NE(server_, nullptr);
     for (int u = 0; u < kUsers; ++u) {
-      RegisterApnsToken(server_->grpc_address(), uids_[u], DeviceToken(u));
+      if (u == 0 && fcm_victim_) {
+        RegisterFcmToken(server_->grpc_address(), uids_[u], kFcmVictimToken);
+      } else {
+        RegisterApnsToken(server_->grpc_address(), uids_[u], DeviceToken(u));
+      }
     }
     port_ = server_->http_port();
     sampler_ = std::thread([this] {
@@ -115,6 +133,8 @@ class ProviderFaultTest : public ::testing::Test {
 
   TempDir dir_;
   FakeApns fake_;
+  FakeFcm fcm_;
+  bool fcm_victim_ = false;
   std::vector<std::string> uids_;
   std::unique_ptr<PushgateProcess> server_;
   std::atomic<int> port_{0};
@@ -135,6 +155,7 @@ struct TokenFault {
   // request by itself when a reused connection dies before any answer, so such a drop need not
   // reach the attempt log; the fake's record shows it happened.
   std::string fake_reason = "";
+  bool fcm = false;  // the victim is on FCM (else APNs)
 };
 
 class TokenFaultTest : public ProviderFaultTest,
@@ -146,9 +167,14 @@ TEST_P(TokenFaultTest, VictimIsDeliveredAfterRetriesAndLoadIsUnharmed) {
   engine["request_timeout_ms"] = 1000;  // the "timeout" fault delays 2.5 s
   // Below the 429 fault's Retry-After, so the wait the test sees is the provider's.
   engine["quota_backoff_seconds"] = 1;
+  if (fault.fcm) ASSERT_NO_FATAL_FAILURE(UseFcmVictim());
   StartServer(engine);
   StartLoad();
-  fake_.SetToken(DeviceToken(0), fault.rule);
+  if (fault.fcm) {
+    fcm_.SetToken(kFcmVictimToken, fault.rule);
+  } else {
+    fake_.SetToken(DeviceToken(0), fault.rule);
+  }
   constexpr int kVictimPosts = 5;
   const std::vector<int64_t> victim = PostToVictim(kVictimPosts);
   const auto rows = Settle();
@@ -207,6 +233,17 @@ INSTANTIATE_TEST_SUITE_P(
         TokenFault{
             "ConnectionReset", {{"reset", true}, {"times", 1}}, 0, "connection closed", "RESET"},
         TokenFault{"Goaway", {{"goaway", true}, {"times", 1}}, 0, "connection closed", "GOAWAY"}),
+    [](const ::testing::TestParamInfo<TokenFault>& info) { return info.param.name; });
+
+// The same faults from FCM (tests/fakes/fcm), whose reasons are FCM's error codes; the load
+// keeps going to APNs meanwhile. (FCM's 429 waits at least Google's minute whatever
+// Retry-After says: fcm_integration_test's QuotaExceededWaitsForRetryAfterAndAtLeastAMinute.)
+INSTANTIATE_TEST_SUITE_P(
+    Fcm, TokenFaultTest,
+    ::testing::Values(
+        TokenFault{"Internal", {{"status", 500}, {"times", 2}}, 500, "INTERNAL", "", true},
+        TokenFault{"Unavailable", {{"status", 503}, {"times", 2}}, 503, "UNAVAILABLE", "", true},
+        TokenFault{"Timeout", {{"delayMs", 2500}, {"times", 1}}, 0, "timeout", "", true}),
     [](const ::testing::TestParamInfo<TokenFault>& info) { return info.param.name; });
 
 // A CA that did not sign the fake's certificate: every request fails the TLS handshake. The

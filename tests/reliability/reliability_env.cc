@@ -59,8 +59,10 @@ json ReliabilityConfig(const std::string& data_dir, const FakeApns& fake, const 
              {"log_channel", true}}}}};
 }
 
-void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
-                       const std::string& token) {
+namespace {
+
+void RegisterToken(const std::string& grpc_address, const std::string& uid, v1::Platform platform,
+                   const std::string& token) {
   client::ClientOptions options;
   options.address = grpc_address;
   options.api_key = "test-api-key";
@@ -69,12 +71,28 @@ void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
   req.set_app_id("app123");
   req.set_uid(uid);
   req.set_session_id("phone");
-  req.set_platform(v1::PLATFORM_APNS);
+  req.set_platform(platform);
   req.set_token(token);
-  req.mutable_apns()->set_topic(FakeApns::kBundle);
-  req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
+  if (platform == v1::PLATFORM_FCM) {
+    req.mutable_fcm()->set_os(v1::DEVICE_OS_ANDROID);
+  } else {
+    req.mutable_apns()->set_topic(FakeApns::kBundle);
+    req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
+  }
   auto r = client->RegisterToken(req);
   ASSERT_TRUE(r.ok()) << r.status();
+}
+
+}  // namespace
+
+void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
+                       const std::string& token) {
+  RegisterToken(grpc_address, uid, v1::PLATFORM_APNS, token);
+}
+
+void RegisterFcmToken(const std::string& grpc_address, const std::string& uid,
+                      const std::string& token) {
+  RegisterToken(grpc_address, uid, v1::PLATFORM_FCM, token);
 }
 
 std::vector<DeliveryRow> ReadDeliveries(const std::string& db_path) {

@@ -47,6 +47,9 @@ nlohmann::json ReliabilityConfig(const std::string& data_dir, const FakeApns& fa
 // Registers one sandbox APNs token per user over the real gRPC API.
 void RegisterApnsToken(const std::string& grpc_address, const std::string& uid,
                        const std::string& token);
+// Registers an Android FCM registration token.
+void RegisterFcmToken(const std::string& grpc_address, const std::string& uid,
+                      const std::string& token);
 
 // The delivery rows of the database, read with SQLite while or after the server runs.
 struct DeliveryRow {
