@@ -1,13 +1,82 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite: the fuzz targets for a
-# bounded time (PUSHGATE_FUZZ_SECONDS per target, default 30), then every unit and integration
-# test through ctest. Extra arguments go to ctest (e.g. -R Webhook).
+# Installs what is missing, then proves everything CI proves:
+#   - the normal build (build/) and its whole test suite: the fast tests (ctest -LE slow), then
+#     the slow ones (-L slow: crashes, provider faults, hostile input, soak);
+#   - the fuzz targets, each for PUSHGATE_FUZZ_SECONDS (default 30; 0 skips them);
+#   - the whole suite under ASan+UBSan (build-asan/) and under TSan (build-tsan/), through
+#     tools/sanitize.sh; PUSHGATE_SANITIZERS picks them (default "address thread"; "" skips).
+# Extra arguments go to every ctest run (e.g. -R Webhook).
+#
+# The suites mostly wait (on timers, sockets and child processes) while the builds use both
+# cores, so each suite runs in the background while the next build compiles: the normal suite
+# during the fuzzers and the ASan build, the ASan suite during the TSan build. Only one suite
+# runs at a time. Each suite's output goes to build-logs/<suite>.log and is shown when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
+say() { echo "test.sh [$((SECONDS - started)) s] $*"; }
+logs=build-logs
+mkdir -p "$logs"
+failed=()
+running_name=""
+running_pid=""
+
+# Starts a suite in the background (at most one runs at a time).
+start_suite() {
+  local name=$1
+  shift
+  "$@" >"$logs/$name.log" 2>&1 &
+  running_name=$name
+  running_pid=$!
+  say "$name started (log: $logs/$name.log)"
+}
+
+# Waits for the running suite and reports it.
+finish_suite() {
+  [ -n "$running_pid" ] || return 0
+  if wait "$running_pid"; then
+    say "$running_name passed"
+    grep -E "tests passed|Total Test time" "$logs/$running_name.log" || true
+  else
+    say "$running_name FAILED:"
+    tail -n 300 "$logs/$running_name.log"
+    failed+=("$running_name")
+  fi
+  running_pid=""
+}
+
+normal_suite() {
+  cd build
+  ctest --output-on-failure -j "${PUSHGATE_TEST_JOBS:-2}" -LE slow "$@"
+  ctest --output-on-failure -j "${PUSHGATE_TEST_JOBS:-2}" -L slow "$@"
+}
+
 tools/setup.sh
 tools/build.sh
+say "normal build done"
+start_suite tests normal_suite "$@"
+
 if [ "${PUSHGATE_FUZZ_SECONDS:-30}" != 0 ]; then
-  tests/fuzz/run_fuzzers.sh build-fuzz "${PUSHGATE_FUZZ_SECONDS:-30}" 2>&1 | tail -n 40
+  if tests/fuzz/run_fuzzers.sh build-fuzz "${PUSHGATE_FUZZ_SECONDS:-30}" >"$logs/fuzz.log" 2>&1; then
+    say "fuzzers passed"
+    grep -E "^run_fuzzers|^Done|cov:.*corp" "$logs/fuzz.log" | grep -E "run_fuzzers|Done" || true
+  else
+    say "fuzzers FAILED:"
+    tail -n 80 "$logs/fuzz.log"
+    failed+=(fuzz)
+  fi
 fi
-cd build
-ctest --output-on-failure -j "${PUSHGATE_TEST_JOBS:-2}" "$@"
+
+for kind in ${PUSHGATE_SANITIZERS-address thread}; do
+  tools/sanitize.sh build "$kind"
+  say "$kind sanitizer build done"
+  finish_suite
+  start_suite "sanitize-$kind" tools/sanitize.sh test "$kind" "$@"
+done
+finish_suite
+
+if [ ${#failed[@]} -gt 0 ]; then
+  say "FAILED: ${failed[*]}"
+  exit 1
+fi
+say "all passed"
