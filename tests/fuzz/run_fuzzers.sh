@@ -19,7 +19,7 @@ seconds=${2:-30}
 jobs=${JOBS:-2}
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src_dir=$(cd "$fuzz_dir/../.." && pwd)
-targets=(webhook_fuzz)
+targets=(webhook_fuzz push_builders_fuzz config_fuzz)
 
 if [ -f "$build_dir/CMakeCache.txt" ]; then
   compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
@@ -44,7 +44,10 @@ for target in "${targets[@]}"; do
   cp -n "$fuzz_dir/corpus/$name/"* "$corpus/" 2>/dev/null || true
   binary=$(find "$build_dir" -type f -name "$target" -perm -u+x | head -n1)
   dict_args=()
-  [ -f "$fuzz_dir/$name.dict" ] && dict_args=(-dict="$fuzz_dir/$name.dict")
+  dict="$fuzz_dir/$name.dict"
+  # The builders read stored webhook bodies: the webhook's dictionary is theirs too.
+  [ "$name" = push_builders ] && dict="$fuzz_dir/webhook.dict"
+  [ -f "$dict" ] && dict_args=(-dict="$dict")
   echo "run_fuzzers: $target for ${seconds}s"
   if ! "$binary" "${dict_args[@]}" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus"; then
