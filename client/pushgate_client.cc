@@ -2,8 +2,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+#include <sstream>
+#include <string_view>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "grpc/status_convert.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
 #include "pushgate/v1/token_registry.grpc.pb.h"
@@ -32,12 +36,48 @@ absl::StatusOr<Response> Unary(const std::string& authorization, absl::Duration 
   return response;
 }
 
+// Reads a PEM file into `out`; an empty path leaves `out` empty.
+absl::Status ReadPem(std::string_view what, const std::string& path, std::string* out) {
+  if (path.empty()) return absl::OkStatus();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(what), ": cannot read ", path));
+  }
+  *out = text.str();
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-std::unique_ptr<PushgateClient> PushgateClient::Connect(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<PushgateClient>> PushgateClient::Open(const ClientOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  grpc::ChannelArguments args;
+  if (options.tls.enabled) {
+    grpc::SslCredentialsOptions ssl;
+    absl::Status read = ReadPem("tls ca_file", options.tls.ca_file, &ssl.pem_root_certs);
+    if (read.ok()) read = ReadPem("tls cert_file", options.tls.cert_file, &ssl.pem_cert_chain);
+    if (read.ok()) read = ReadPem("tls key_file", options.tls.key_file, &ssl.pem_private_key);
+    if (!read.ok()) return read;
+    if (ssl.pem_cert_chain.empty() != ssl.pem_private_key.empty()) {
+      return absl::InvalidArgumentError(
+          "tls: a client certificate needs both cert_file and key_file");
+    }
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls.server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls.server_name);
+    }
+  }
   return std::make_unique<PushgateClient>(
-      grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials()), options.api_key,
+      grpc::CreateCustomChannel(options.address, credentials, args), options.api_key,
       options.timeout);
+}
+
+std::unique_ptr<PushgateClient> PushgateClient::Connect(const ClientOptions& options) {
+  absl::StatusOr<std::unique_ptr<PushgateClient>> client = Open(options);
+  if (!client.ok()) return nullptr;
+  return *std::move(client);
 }
 
 PushgateClient::PushgateClient(std::shared_ptr<grpc::Channel> channel, std::string api_key,

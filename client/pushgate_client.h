@@ -21,17 +21,33 @@ class Channel;
 
 namespace pushgate::client {
 
+// TLS to a server with grpc.tls. PEM file paths; empty ca_file means the system's roots.
+// cert_file and key_file (together) present a client certificate for mTLS.
+struct ClientTlsOptions {
+  bool enabled = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // The name to check the server certificate against, when it differs from the address's
+  // host (e.g. connecting by IP to a certificate issued for a name).
+  std::string server_name;
+};
+
 struct ClientOptions {
   std::string address = "127.0.0.1:50051";
   std::string api_key;
+  ClientTlsOptions tls;
   // Per call; a call that takes longer fails with DEADLINE_EXCEEDED.
   absl::Duration timeout = absl::Seconds(10);
 };
 
 class PushgateClient {
  public:
-  // An insecure (plaintext) channel to options.address; TLS arrives with the server's TLS.
-  // Connecting is lazy: an unreachable server shows up as UNAVAILABLE on the first call.
+  // A channel to options.address, over TLS when options.tls.enabled. Errors: a TLS file that
+  // cannot be read (INVALID_ARGUMENT naming the option). Connecting is lazy: an unreachable
+  // server, or one whose certificate is not trusted, shows up as UNAVAILABLE on the first call.
+  static absl::StatusOr<std::unique_ptr<PushgateClient>> Open(const ClientOptions& options);
+  // The same for options known to be good (plaintext, or tests): nullptr where Open fails.
   static std::unique_ptr<PushgateClient> Connect(const ClientOptions& options);
 
   PushgateClient(std::shared_ptr<grpc::Channel> channel, std::string api_key,

@@ -42,7 +42,14 @@ int Run(const CtlArgs& args) {
   options.address = args.address;
   options.api_key = args.api_key;
   options.timeout = args.timeout;
-  auto client = pushgate::client::PushgateClient::Connect(options);
+  options.tls = args.tls;
+  absl::StatusOr<std::unique_ptr<pushgate::client::PushgateClient>> opened =
+      pushgate::client::PushgateClient::Open(options);
+  if (!opened.ok()) {
+    std::cerr << "pushgatectl: " << opened.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<pushgate::client::PushgateClient> client = *std::move(opened);
 
   switch (args.command) {
     case pushgate::ctl::Command::kRegister:

@@ -37,6 +37,11 @@ const std::map<std::string, FlagSpec>& Flags() {
       {"address", {false, kAny}},
       {"api_key", {false, kAny}},
       {"timeout", {false, kAny}},
+      {"tls", {true, kAny}},
+      {"ca_file", {false, kAny}},
+      {"cert_file", {false, kAny}},
+      {"key_file", {false, kAny}},
+      {"server_name", {false, kAny}},
       {"json", {true, kAny}},
       {"app", {false, kAny}},
       {"uid", {false, kReg | kUnreg | kList | kNotes | kWatch}},
@@ -259,6 +264,16 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
       address = v;
     } else if (f.name == "api_key") {
       api_key = v;
+    } else if (f.name == "tls") {
+      s = boolean(&out.tls.enabled);
+    } else if (f.name == "ca_file") {
+      out.tls.ca_file = v;
+    } else if (f.name == "cert_file") {
+      out.tls.cert_file = v;
+    } else if (f.name == "key_file") {
+      out.tls.key_file = v;
+    } else if (f.name == "server_name") {
+      out.tls.server_name = v;
     } else if (f.name == "timeout") {
       if (!absl::ParseDuration(v, &out.timeout) || out.timeout <= absl::ZeroDuration()) {
         return Usage(
@@ -373,6 +388,17 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
   out.address = address ? *address : env("PUSHGATE_ADDRESS").value_or("127.0.0.1:50051");
   out.api_key = api_key ? *api_key : env("PUSHGATE_API_KEY").value_or("");
   if (out.address.empty()) return Usage("--address is empty");
+  // Any TLS file implies TLS; the environment fills what the flags leave out.
+  for (auto [file, var] : {std::pair{&out.tls.ca_file, "PUSHGATE_CA_FILE"},
+                           std::pair{&out.tls.cert_file, "PUSHGATE_CERT_FILE"},
+                           std::pair{&out.tls.key_file, "PUSHGATE_KEY_FILE"}}) {
+    if (file->empty()) *file = env(var).value_or("");
+    if (!file->empty()) out.tls.enabled = true;
+  }
+  if (env("PUSHGATE_TLS").value_or("") == "true") out.tls.enabled = true;
+  if (out.tls.cert_file.empty() != out.tls.key_file.empty()) {
+    return Usage("--cert_file and --key_file go together (a client certificate for mTLS)");
+  }
   if (out.api_key.empty()) return Usage("no API key: pass --api_key or set PUSHGATE_API_KEY");
   if (out.app.empty()) return Usage("--app is required");
 
@@ -484,6 +510,12 @@ flags for every command:
   --address host:port   (env PUSHGATE_ADDRESS, default 127.0.0.1:50051)
   --api_key key         (env PUSHGATE_API_KEY)
   --timeout 10s         deadline per call
+  --tls                 connect with TLS (env PUSHGATE_TLS=true); implied by the files below
+  --ca_file pem         CA that signed the server certificate (env PUSHGATE_CA_FILE;
+                        default: the system's roots)
+  --cert_file pem       client certificate for mTLS (env PUSHGATE_CERT_FILE)
+  --key_file pem        its private key (env PUSHGATE_KEY_FILE)
+  --server_name name    name to check the server certificate against, if not the host
   --json                print the response as JSON instead of a table
 
 Errors print the server's status and message and exit with 1; usage errors exit with 2.

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "pushgate/v1/deliveries.pb.h"
 #include "pushgate/v1/token_registry.pb.h"
+#include "pushgate_client.h"
 
 namespace pushgate::ctl {
 
@@ -39,6 +40,7 @@ struct CtlArgs {
   // Connection.
   std::string address;  // --address, else $PUSHGATE_ADDRESS, else 127.0.0.1:50051
   std::string api_key;  // --api_key, else $PUSHGATE_API_KEY
+  pushgate::client::ClientTlsOptions tls;  // --tls, --ca_file, --cert_file, --key_file
   absl::Duration timeout = absl::Seconds(10);
   bool json = false;
   // What.

@@ -513,6 +513,46 @@ absl::Status ParseForwardHook(const json& v, const std::string& path, const EnvL
   return r.RejectUnknown();
 }
 
+bool ParseRole(std::string_view name, Role* out) {
+  for (Role role : {Role::kRegister, Role::kRead, Role::kAdmin}) {
+    if (RoleName(role) == name) {
+      *out = role;
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status ParseRateLimit(const json& v, const std::string& path, RateLimit* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+  ObjectReader r(v, path);
+  PG_RETURN_IF_ERROR(r.Integer("requests_per_second", &out->requests_per_second, 0, 1'000'000));
+  PG_RETURN_IF_ERROR(r.Integer("burst", &out->burst, 1, 10'000'000));
+  return r.RejectUnknown();
+}
+
+absl::Status ParseLimits(const json& v, LimitsConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("limits: must be an object");
+  ObjectReader r(v, "limits");
+  if (const json* grpc = r.Find("grpc")) {
+    PG_RETURN_IF_ERROR(ParseRateLimit(*grpc, r.PathOf("grpc"), &out->grpc));
+  }
+  if (const json* auth = r.Find("webhook_auth")) {
+    if (!auth->is_object()) return r.Error("webhook_auth", "must be an object");
+    ObjectReader ar(*auth, r.PathOf("webhook_auth"));
+    WebhookAuthLimits& w = out->webhook_auth;
+    PG_RETURN_IF_ERROR(ar.Integer("failure_window_seconds", &w.failure_window_seconds, 1, 86'400));
+    PG_RETURN_IF_ERROR(ar.Integer("slow_after_failures", &w.slow_after_failures, 1, 1'000'000));
+    PG_RETURN_IF_ERROR(ar.Integer("slow_delay_ms", &w.slow_delay_ms, 0, 30'000));
+    PG_RETURN_IF_ERROR(
+        ar.Integer("lockout_after_failures", &w.lockout_after_failures, 1, 1'000'000));
+    PG_RETURN_IF_ERROR(ar.Integer("lockout_seconds", &w.lockout_seconds, 1, 7 * 86'400));
+    PG_RETURN_IF_ERROR(ar.Integer("max_tracked_sources", &w.max_tracked_sources, 1, 10'000'000));
+    PG_RETURN_IF_ERROR(ar.RejectUnknown());
+  }
+  return r.RejectUnknown();
+}
+
 absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& env, App* out) {
   if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
   ObjectReader r(v, path);
@@ -536,6 +576,17 @@ absl::Status ParseApp(const json& v, const std::string& path, const EnvLookup& e
       const json* secret = kr.Find("key");
       if (secret == nullptr) return kr.Error("key", "is required");
       PG_RETURN_IF_ERROR(ParseSecret(*secret, kr.PathOf("key"), env, &key.key));
+      // Required: a key's power should be chosen, not inherited from a default.
+      std::string role;
+      PG_RETURN_IF_ERROR(kr.String("role", &role));
+      if (role.empty()) return kr.Error("role", "is required: \"register\", \"read\" or \"admin\"");
+      if (!ParseRole(role, &key.role)) {
+        return kr.Error("role", "must be \"register\", \"read\" or \"admin\"");
+      }
+      if (const json* limit = kr.Find("rate_limit")) {
+        key.rate_limit.emplace();
+        PG_RETURN_IF_ERROR(ParseRateLimit(*limit, kr.PathOf("rate_limit"), &*key.rate_limit));
+      }
       PG_RETURN_IF_ERROR(kr.RejectUnknown());
       out->api_keys.push_back(std::move(key));
     }
@@ -632,6 +683,24 @@ absl::Status ParseGrpc(const json& v, GrpcConfig* out) {
   PG_RETURN_IF_ERROR(r.String("address", &out->address));
   PG_RETURN_IF_ERROR(
       r.Integer("max_message_bytes", &out->max_message_bytes, 1024, 64 * 1024 * 1024));
+  PG_RETURN_IF_ERROR(r.Bool("plaintext", &out->plaintext));
+  if (const json* tls = r.Find("tls")) {
+    if (!tls->is_object()) return r.Error("tls", "must be an object");
+    ObjectReader tr(*tls, "grpc.tls");
+    PG_RETURN_IF_ERROR(tr.String("cert_file", &out->tls.cert_file));
+    PG_RETURN_IF_ERROR(tr.String("key_file", &out->tls.key_file));
+    PG_RETURN_IF_ERROR(tr.String("client_ca_file", &out->tls.client_ca_file));
+    PG_RETURN_IF_ERROR(tr.Bool("require_client_cert", &out->tls.require_client_cert));
+    PG_RETURN_IF_ERROR(tr.Integer("refresh_seconds", &out->tls.refresh_seconds, 1, 86'400));
+    PG_RETURN_IF_ERROR(tr.RejectUnknown());
+    if (out->tls.cert_file.empty() || out->tls.key_file.empty()) {
+      return absl::InvalidArgumentError("grpc.tls: cert_file and key_file are required");
+    }
+    if (out->tls.require_client_cert && out->tls.client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "grpc.tls.client_ca_file: required when require_client_cert is true");
+    }
+  }
   return r.RejectUnknown();
 }
 
@@ -670,6 +739,37 @@ bool ValidHostPort(const std::string& address) {
 
 }  // namespace
 
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kRegister:
+      return "register";
+    case Role::kRead:
+      return "read";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "?";
+}
+
+bool IsLoopbackAddress(std::string_view host_port) {
+  std::string_view host = host_port.substr(0, host_port.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8: four dotted numbers, the first 127.
+  if (host.substr(0, 4) != "127.") return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
 const App* Config::FindApp(std::string_view app_id) const {
   for (const App& app : apps) {
     if (app.app_id == app_id) return &app;
@@ -694,6 +794,18 @@ absl::Status ValidateConfig(const Config& config) {
   if (!ValidHostPort(config.grpc.address)) {
     return absl::InvalidArgumentError(
         absl::StrCat("grpc.address: \"", config.grpc.address, "\" is not host:port"));
+  }
+  if (config.grpc.tls.enabled() && config.grpc.plaintext) {
+    return absl::InvalidArgumentError("grpc.plaintext: cannot be true together with grpc.tls");
+  }
+  // Bearer keys cross the wire in the clear without TLS: only an explicit choice allows that
+  // beyond this machine.
+  if (!config.grpc.tls.enabled() && !config.grpc.plaintext &&
+      !IsLoopbackAddress(config.grpc.address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("grpc.tls: required for the non-loopback address \"", config.grpc.address,
+                     "\" (API keys would travel in clear text); configure grpc.tls, or set "
+                     "grpc.plaintext: true when a TLS proxy or a private network protects it"));
   }
   if (config.http.webhook_path.empty() || config.http.webhook_path[0] != '/') {
     return absl::InvalidArgumentError("http.webhook_path: must start with '/'");
@@ -732,6 +844,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& 
   if (const json* v = r.Find("retention")) {
     PG_RETURN_IF_ERROR(ParseRetention(*v, &config.retention));
   }
+  if (const json* v = r.Find("limits")) PG_RETURN_IF_ERROR(ParseLimits(*v, &config.limits));
   if (const json* apps = r.Find("apps")) {
     if (!apps->is_array()) return r.Error("apps", "must be an array");
     for (size_t i = 0; i < apps->size(); ++i) {

@@ -44,9 +44,26 @@ struct WebhookAuth {
   std::optional<HmacCheck> hmac;
 };
 
+// What a key may do on its app (least privilege: a mobile backend needs only `register`).
+//   register: RegisterToken and the Unregister* RPCs
+//   read:     ListTokens and the Deliveries reads (GetNotification, List*, Stats, Watch)
+//   admin:    everything, RetryNotification included
+enum class Role { kRegister, kRead, kAdmin };
+std::string_view RoleName(Role role);
+
+// A token bucket: `requests_per_second` refill, up to `burst` requests at once.
+// requests_per_second 0 turns the limit off.
+struct RateLimit {
+  int requests_per_second = 500;
+  int burst = 1000;
+};
+
 struct ApiKey {
   std::string name;  // shown in logs and errors instead of the key
   Secret key;        // the bearer token; "sha256:<hex>" in `value` means a hash to compare to
+  // Required in a config file; code that builds a Config by hand (tests, the demo) gets admin.
+  Role role = Role::kAdmin;
+  std::optional<RateLimit> rate_limit;  // overrides limits.grpc for this key
 };
 
 // APNs credentials of one app (protocols.md §2). Token auth (.p8 key) is preferred; certificate
@@ -177,9 +194,40 @@ struct HttpConfig {
   TlsFiles tls;
 };
 
+struct GrpcTls {
+  std::string cert_file;
+  std::string key_file;
+  // CA bundle that signs client certificates; with require_client_cert, a client without a
+  // certificate signed by it cannot connect (mTLS).
+  std::string client_ca_file;
+  bool require_client_cert = false;
+  // The files are re-read this often, so a renewed certificate is served without a restart.
+  int refresh_seconds = 60;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct GrpcConfig {
   std::string address = "127.0.0.1:50051";
   int max_message_bytes = 4 * 1024 * 1024;
+  GrpcTls tls;
+  // Serve gRPC without TLS. Must be said explicitly for a non-loopback address; a loopback
+  // listener without TLS is allowed (with a warning) for local tools and the demo.
+  bool plaintext = false;
+};
+
+// Repeated failed Basic Auth from one source address: first slowed, then refused (429).
+struct WebhookAuthLimits {
+  int failure_window_seconds = 300;  // failures older than this are forgotten
+  int slow_after_failures = 5;       // from this failure on, 401 answers are delayed...
+  int slow_delay_ms = 1000;          // ...by this much
+  int lockout_after_failures = 20;   // this many in the window locks the source out
+  int lockout_seconds = 900;         // 429 + Retry-After for every request meanwhile
+  int max_tracked_sources = 10'000;  // memory bound; the stalest entries make room
+};
+
+struct LimitsConfig {
+  RateLimit grpc;  // per API key, unless the key sets its own rate_limit
+  WebhookAuthLimits webhook_auth;
 };
 
 struct StoreConfig {
@@ -236,6 +284,7 @@ struct Config {
   RegistryConfig registry;
   EngineConfig engine;
   RetentionConfig retention;
+  LimitsConfig limits;
   std::vector<App> apps;
   // True when no --config was given and the embedded demo defaults are in use.
   bool demo = false;
@@ -256,6 +305,9 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, const EnvLookup& 
 // Checks cross-field rules (unique app ids, addresses parse, ...). ParseConfig calls it; flags
 // that override fields call it again.
 absl::Status ValidateConfig(const Config& config);
+
+// True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost.
+bool IsLoopbackAddress(std::string_view host_port);
 
 }  // namespace pushgate::config
 

@@ -36,6 +36,8 @@ absl::StatusOr<DemoCredentials> LoadOrCreateDemoCredentials(const std::string& d
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create data_dir ", data_dir));
+  // The credentials file below is a secret; the directory holds the database as well.
+  ::chmod(data_dir.c_str(), 0700);
   const std::string path = absl::StrCat(data_dir, "/", kFileName);
   if (!std::filesystem::exists(path)) {
     nlohmann::json doc = {{"webhook_password", RandomToken(18)}, {"api_key", RandomToken(24)}};
@@ -59,11 +61,20 @@ Config DemoConfig(const std::string& data_dir, const DemoCredentials& credential
   Config config;
   config.demo = true;
   config.data_dir = data_dir;
+  // The demo listens on loopback only; saying so keeps the rule "plaintext is explicit".
+  config.grpc.plaintext = true;
+  // Loopback only, one admin key, and the load benches (tools/bench/grpc) run against it: no
+  // per-key rate limit. The Basic Auth lockout stays on.
+  config.limits.grpc.requests_per_second = 0;
   App app;
   app.app_id = kDemoAppId;
   app.webhook.basic_auth.push_back(
       {kDemoWebhookUser, Secret{credentials.webhook_password, "file:demo-credentials.json"}});
-  app.api_keys.push_back({"demo", Secret{credentials.api_key, "file:demo-credentials.json"}});
+  ApiKey key;
+  key.name = "demo";
+  key.key = Secret{credentials.api_key, "file:demo-credentials.json"};
+  key.role = Role::kAdmin;  // the demo walks through every RPC, RetryNotification included
+  app.api_keys.push_back(std::move(key));
   // No provider credentials on a fresh machine: the demo delivers to the log, so the whole
   // flow (webhook in, delivery recorded, status queried) can be seen at once.
   app.log_channel = true;

@@ -9,14 +9,23 @@
 namespace pushgate::grpc_api {
 
 absl::StatusOr<Principal> AuthenticateCall(const ApiKeyAuthenticator& auth,
-                                           const grpc::ServerContextBase& context) {
+                                           grpc::ServerContextBase& context) {
   std::vector<std::string_view> values;
   const auto& metadata = context.client_metadata();
   auto [begin, end] = metadata.equal_range("authorization");
   for (auto it = begin; it != end; ++it) {
     values.emplace_back(it->second.data(), it->second.size());
   }
-  return auth.Authenticate(values);
+  absl::StatusOr<Principal> principal = auth.Authenticate(values);
+  if (!principal.ok()) return principal;
+  int64_t retry_after_ms = 0;
+  if (absl::Status admitted = auth.AdmitRate(*principal, &retry_after_ms); !admitted.ok()) {
+    context.AddTrailingMetadata(kRetryAfterMsMetadata, absl::StrCat(retry_after_ms));
+    Log(LogLevel::kDebug, "grpc_rate_limited", {{"key", principal->key_name}});
+    auth.CountRateLimited(principal->key_name);
+    return admitted;
+  }
+  return principal;
 }
 
 absl::Status PublicStoreError(const absl::Status& status, std::string_view rpc) {

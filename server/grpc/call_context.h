@@ -13,10 +13,15 @@
 
 namespace pushgate::grpc_api {
 
-// Authenticates the caller from every `authorization` metadata value it sent. Authorising a
-// particular app is the service's next step (Authorize), once the app id is validated.
+// Authenticates the caller from every `authorization` metadata value it sent, then takes one
+// request from its key's rate limit: over it, RESOURCE_EXHAUSTED with the trailing metadata
+// `retry-after-ms` (and the same hint in the message). Authorising a particular app is the
+// service's next step (Authorize), once the app id is validated.
 absl::StatusOr<Principal> AuthenticateCall(const ApiKeyAuthenticator& auth,
-                                           const grpc::ServerContextBase& context);
+                                           grpc::ServerContextBase& context);
+
+// Trailing metadata of a RESOURCE_EXHAUSTED answer: milliseconds until a retry may pass.
+inline constexpr char kRetryAfterMsMetadata[] = "retry-after-ms";
 
 // Store errors as a client may see them. UNAVAILABLE and the other expected codes pass
 // through; INTERNAL, UNKNOWN and DATA_LOSS are logged and answered with a generic message,

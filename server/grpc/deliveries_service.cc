@@ -23,7 +23,7 @@ namespace {
 namespace pb = ::pushgate::v1;
 
 // Auth first, then the answer every RPC without data yet gives.
-absl::Status Answer(const ApiKeyAuthenticator& auth, const grpc::CallbackServerContext& context,
+absl::Status Answer(const ApiKeyAuthenticator& auth, grpc::CallbackServerContext& context,
                     std::string_view app_id, Access access) {
   absl::StatusOr<Principal> principal = AuthenticateCall(auth, context);
   if (!principal.ok()) return principal.status();
@@ -36,7 +36,7 @@ absl::Status Answer(const ApiKeyAuthenticator& auth, const grpc::CallbackServerC
 // nothing about its request; an authenticated one learns what is malformed before whether its
 // key covers the app.
 absl::StatusOr<int64_t> AdmitGetNotification(const ApiKeyAuthenticator& auth,
-                                             const grpc::CallbackServerContext& context,
+                                             grpc::CallbackServerContext& context,
                                              const pb::GetNotificationRequest& request) {
   absl::StatusOr<Principal> principal = AuthenticateCall(auth, context);
   if (!principal.ok()) return principal.status();
@@ -252,7 +252,7 @@ class FinishedWriter final : public grpc::ServerWriteReactor<pb::NotificationEve
 
 // Auth, then the request's own checks, then whether the key covers the app (see
 // AdmitGetNotification for why in this order).
-absl::Status Admit(const ApiKeyAuthenticator& auth, const grpc::CallbackServerContext& context,
+absl::Status Admit(const ApiKeyAuthenticator& auth, grpc::CallbackServerContext& context,
                    const absl::Status& validation, std::string_view app_id, Access access) {
   absl::StatusOr<Principal> principal = AuthenticateCall(auth, context);
   if (!principal.ok()) return principal.status();

@@ -15,6 +15,7 @@
 #include "grpc/deliveries_service.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpc/reply_thread.h"
+#include "grpc/server_tls.h"
 #include "grpc/token_registry_service.h"
 
 namespace pushgate::grpc_api {
@@ -23,10 +24,20 @@ namespace {
 class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(const config::Config& config, store::Store* store, GrpcServerOptions options)
-      : auth_(config.apps),
+      : auth_(config.apps, config.limits.grpc),
         registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs(),
                   &replies_),
-        deliveries_(&auth_, options.deliveries) {}
+        deliveries_(&auth_, options.deliveries) {
+    if (options.metrics != nullptr) {
+      metrics::CounterFamily& limited = options.metrics->AddCounter(
+          "pushgate_grpc_rate_limited_total",
+          "gRPC calls refused with RESOURCE_EXHAUSTED because their API key (by configured "
+          "name) was over its rate limit.",
+          {"key"});
+      auth_.set_on_rate_limited(
+          [&limited](const std::string& key_name) { limited.WithLabels({key_name}).Increment(); });
+    }
+  }
 
   ~GrpcServerImpl() override { Shutdown(absl::ZeroDuration()); }
 
@@ -36,6 +47,10 @@ class GrpcServerImpl final : public GrpcServer {
               {{"key", name}, {"why", "empty, or sha256: value is not 64 hex digits"}});
     }
 
+    if (!config.grpc.tls.enabled() && !config.grpc.plaintext) {
+      LogWarn("grpc_plaintext", {{"address", config.grpc.address},
+                                 {"why", "no grpc.tls; loopback only, so allowed"}});
+    }
     // Both are process-wide switches read when a server is built.
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -43,8 +58,11 @@ class GrpcServerImpl final : public GrpcServer {
     // descriptor lets reflection describe grpc.health.v1.Health too (TOOLCHAIN.md).
     (void)grpc::health::v1::HealthCheckRequest::descriptor();
 
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        MakeServerCredentials(config.grpc);
+    if (!credentials.ok()) return credentials.status();
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(config.grpc.address, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(config.grpc.address, *credentials, &port_);
     builder.RegisterService(&registry_);
     builder.RegisterService(&deliveries_);
     builder.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
@@ -68,11 +86,28 @@ class GrpcServerImpl final : public GrpcServer {
     health->SetServingStatus(pushgate::v1::TokenRegistry::service_full_name(), true);
     health->SetServingStatus(pushgate::v1::Deliveries::service_full_name(), true);
     const std::string port = absl::StrCat(port_);
-    LogInfo("grpc_listening", {{"address", config.grpc.address}, {"port", port}});
+    const char* security = !config.grpc.tls.enabled()            ? "plaintext"
+                           : config.grpc.tls.require_client_cert ? "mtls"
+                                                                 : "tls";
+    LogInfo("grpc_listening",
+            {{"address", config.grpc.address}, {"port", port}, {"security", security}});
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
+
+  absl::Status CheckReload(const config::Config& config) const override {
+    if (!config.grpc.tls.enabled()) return absl::OkStatus();
+    return CheckGrpcTlsFiles(config.grpc.tls);
+  }
+
+  void Reload(const config::Config& config) override {
+    auth_.Reload(config.apps, config.limits.grpc);
+    for (const std::string& name : auth_.MalformedKeyNames()) {
+      LogWarn("grpc_api_key_unusable",
+              {{"key", name}, {"why", "empty, or sha256: value is not 64 hex digits"}});
+    }
+  }
 
   void Shutdown(absl::Duration grace) override {
     std::call_once(shutdown_once_, [&] {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "metrics/registry.h"
 #include "store/delivery_store.h"
 #include "store/store.h"
 
@@ -27,6 +28,13 @@ class GrpcServer {
   // Shutdown: calls waiting for a commit need the store to answer them. Idempotent; the
   // destructor calls it with no grace if nobody did.
   virtual void Shutdown(absl::Duration grace) = 0;
+  // What a reload would fail on: grpc.tls files that do not load or do not match. Call
+  // before Reload, and before applying anything else, so a bad config changes nothing.
+  virtual absl::Status CheckReload(const config::Config& config) const = 0;
+  // Applies a reloaded config's API keys, roles and rate limits to calls from now on. The
+  // listener (address, TLS file paths) stays as started; the TLS files' contents are re-read
+  // on their own every grpc.tls.refresh_seconds.
+  virtual void Reload(const config::Config& config) = 0;
 };
 
 struct GrpcServerOptions {
@@ -35,6 +43,8 @@ struct GrpcServerOptions {
   // What Deliveries.GetNotification reads; must outlive the server. Null: that RPC answers
   // UNIMPLEMENTED like the rest of the Deliveries service.
   store::DeliveryReader* deliveries = nullptr;
+  // Where pushgate_grpc_rate_limited_total{key} is counted; null: not counted.
+  metrics::Registry* metrics = nullptr;
 };
 
 // Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses

@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 // The front half every RPC shares, in this order: an unauthenticated caller learns nothing
 // about its request; an authenticated one learns what is wrong with it before being told
 // whether its key covers the app (the app id in that message is validated by then).
-absl::Status Admit(const ApiKeyAuthenticator& auth, const grpc::CallbackServerContext& context,
+absl::Status Admit(const ApiKeyAuthenticator& auth, grpc::CallbackServerContext& context,
                    const absl::Status& validation, std::string_view app_id, Access access) {
   absl::StatusOr<Principal> principal = AuthenticateCall(auth, context);
   if (!principal.ok()) return principal.status();

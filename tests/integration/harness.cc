@@ -124,14 +124,14 @@ std::string TestConfig(const std::string& data_dir, const std::string& extra) {
     "data_dir": ")" + data_dir +
                        R"(",
     "http": {"address": "127.0.0.1:0"},
-    "grpc": {"address": "127.0.0.1:0"},
+    "grpc": {"address": "127.0.0.1:0", "plaintext": true},
     "apps": [
       {"app_id": "app123",
        "webhook": {"basic_auth": [{"username": "cometchat", "password": {"value": "secret-pass"}}]},
-       "api_keys": [{"name": "backend", "key": {"value": "test-api-key"}}]},
+       "api_keys": [{"name": "backend", "key": {"value": "test-api-key"}, "role": "admin"}]},
       {"app_id": "app456",
        "webhook": {"basic_auth": [{"username": "other", "password": {"value": "other-pass"}}]},
-       "api_keys": [{"name": "other-backend", "key": {"value": "other-api-key"}}]}
+       "api_keys": [{"name": "other-backend", "key": {"value": "other-api-key"}, "role": "admin"}]}
     ])";
   if (!extra.empty()) config += ",\n" + extra;
   config += "\n}\n";
@@ -145,6 +145,7 @@ std::unique_ptr<PushgateProcess> PushgateProcess::Start(const Options& options) 
     const std::string config_path = options.data_dir + ".pushgate.json";
     WriteFile(config_path, options.config_json);
     args.push_back("--config=" + config_path);
+    p->config_path_ = config_path;
   } else {
     args.push_back("--data_dir=" + options.data_dir);
     args.push_back("--http_address=127.0.0.1:0");
@@ -205,6 +206,10 @@ std::unique_ptr<PushgateProcess> PushgateProcess::Start(const Options& options) 
   ADD_FAILURE() << "pushgate did not start within 30 s; log:\n" << p->Log();
   p->Kill9();
   return nullptr;
+}
+
+void PushgateProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
 }
 
 PushgateProcess::~PushgateProcess() {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "config/demo_defaults.h"
+#include "config/reload_diff.h"
 #include "gtest/gtest.h"
 
 namespace pushgate::config {
@@ -26,7 +27,7 @@ const char kMinimal[] = R"({
   "apps": [{
     "app_id": "app123",
     "webhook": {"basic_auth": [{"username": "cc", "password": {"env": "CC_PASS"}}]},
-    "api_keys": [{"name": "backend", "key": {"env": "API_KEY"}}]
+    "api_keys": [{"name": "backend", "key": {"env": "API_KEY"}, "role": "register"}]
   }]
 })";
 
@@ -133,8 +134,88 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
                       "api_keys": [{"name": "k"}]}]})",
                       "apps[0].api_keys[0].key: is required"},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+                      "api_keys": [{"name": "k", "key": {"value": "v"}}]}]})",
+                      "apps[0].api_keys[0].role: is required: \"register\", \"read\" or "
+                      "\"admin\""},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+                      "api_keys": [{"name": "k", "key": {"value": "v"}, "role": "root"}]}]})",
+                      "apps[0].api_keys[0].role: must be \"register\", \"read\" or \"admin\""},
+        BadConfigCase{R"({"apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+                      "api_keys": [{"name": "k", "key": {"value": "v"}, "role": "read",
+                      "rate_limit": {"burst": 0}}]}]})",
+                      "apps[0].api_keys[0].rate_limit.burst: must be between 1 and 10000000"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "grpc": {"address": "0.0.0.0:50051"}})",
+                      "grpc.tls: required for the non-loopback address \"0.0.0.0:50051\" (API "
+                      "keys would travel in clear text); configure grpc.tls, or set "
+                      "grpc.plaintext: true when a TLS proxy or a private network protects it"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "grpc": {"tls": {"cert_file": "c"}}})",
+                      "grpc.tls: cert_file and key_file are required"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "grpc": {"tls": {"cert_file": "c",
+                      "key_file": "k", "require_client_cert": true}}})",
+                      "grpc.tls.client_ca_file: required when require_client_cert is true"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "grpc": {"plaintext": true,
+                      "tls": {"cert_file": "c", "key_file": "k"}}})",
+                      "grpc.plaintext: cannot be true together with grpc.tls"},
+        BadConfigCase{R"({"apps": [)" APP R"(], "limits": {"webhook_auth": {"lockout": 1}}})",
+                      "limits.webhook_auth.lockout: unknown key"},
         BadConfigCase{R"({"log_level": "loud", "apps": [)" APP R"(]})",
                       "log_level: must be debug, info, warn or error"}));
+
+TEST(ConfigTest, ApiKeyRolesAndRateLimits) {
+  auto config = ParseConfig(R"({
+    "limits": {"grpc": {"requests_per_second": 50, "burst": 80},
+               "webhook_auth": {"lockout_after_failures": 7, "lockout_seconds": 60}},
+    "apps": [{"app_id": "a", "webhook": {"allow_unauthenticated": true},
+      "api_keys": [{"name": "m", "key": {"value": "v1"}, "role": "register"},
+                   {"name": "r", "key": {"value": "v2"}, "role": "read",
+                    "rate_limit": {"requests_per_second": 5, "burst": 10}},
+                   {"name": "o", "key": {"value": "v3"}, "role": "admin"}]}]})",
+                            FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const std::vector<ApiKey>& keys = config->apps[0].api_keys;
+  EXPECT_EQ(keys[0].role, Role::kRegister);
+  EXPECT_EQ(keys[1].role, Role::kRead);
+  EXPECT_EQ(keys[2].role, Role::kAdmin);
+  EXPECT_FALSE(keys[0].rate_limit.has_value());
+  ASSERT_TRUE(keys[1].rate_limit.has_value());
+  EXPECT_EQ(keys[1].rate_limit->requests_per_second, 5);
+  EXPECT_EQ(keys[1].rate_limit->burst, 10);
+  EXPECT_EQ(config->limits.grpc.requests_per_second, 50);
+  EXPECT_EQ(config->limits.grpc.burst, 80);
+  EXPECT_EQ(config->limits.webhook_auth.lockout_after_failures, 7);
+  EXPECT_EQ(config->limits.webhook_auth.lockout_seconds, 60);
+  EXPECT_EQ(config->limits.webhook_auth.slow_after_failures, 5);  // default kept
+}
+
+TEST(ConfigTest, GrpcTlsAndExplicitPlaintext) {
+  auto tls = ParseConfig(R"({"grpc": {"address": "0.0.0.0:50051",
+      "tls": {"cert_file": "/c.pem", "key_file": "/k.pem", "client_ca_file": "/ca.pem",
+              "require_client_cert": true}}, "apps": [)" APP R"(]})",
+                         FakeEnv({{"P", "p"}}));
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_TRUE(tls->grpc.tls.enabled());
+  EXPECT_TRUE(tls->grpc.tls.require_client_cert);
+  EXPECT_EQ(tls->grpc.tls.client_ca_file, "/ca.pem");
+  auto plaintext = ParseConfig(
+      R"({"grpc": {"address": "10.0.0.5:50051", "plaintext": true}, "apps": [)" APP R"(]})",
+      FakeEnv({{"P", "p"}}));
+  EXPECT_TRUE(plaintext.ok()) << plaintext.status();
+  // Loopback without TLS needs no flag: nothing beyond this machine can listen in.
+  for (const char* address : {"127.0.0.1:1", "127.0.0.2:1", "localhost:1", "[::1]:1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0:1", "10.0.0.1:1", "[::]:1", "127.evil.com:1", "host:1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(address)) << address;
+  }
+}
+
+TEST(ConfigTest, DemoConfigIsExplicitlyPlaintextWithAnAdminKey) {
+  Config demo = DemoConfig("/tmp/x", DemoCredentials{"pw", "key"});
+  EXPECT_TRUE(demo.grpc.plaintext);
+  EXPECT_EQ(demo.apps[0].api_keys[0].role, Role::kAdmin);
+  EXPECT_TRUE(ValidateConfig(demo).ok());
+}
 
 TEST(ConfigTest, ApnsTokenAuthAndEngineSettings) {
   auto config = ParseConfig(R"({
@@ -364,6 +445,35 @@ TEST(DemoDefaultsTest, CredentialsAreCreatedPrivatelyOnceAndReused) {
   EXPECT_TRUE(ValidateConfig(config).ok());
   ASSERT_NE(config.FindApp(kDemoAppId), nullptr);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace pushgate::config
+
+namespace pushgate::config {
+namespace {
+
+TEST(ReloadDiff, CredentialsAndLimitsApplyListenersAndProvidersNeedARestart) {
+  Config running = DemoConfig("/tmp/d", DemoCredentials{"pw", "key"});
+  Config loaded = running;
+  loaded.apps[0].webhook.basic_auth[0].password.value = "new-pw";
+  loaded.apps[0].api_keys[0].role = Role::kRead;
+  loaded.limits.grpc.requests_per_second = 5;
+  loaded.limits.webhook_auth.lockout_seconds = 5;
+  loaded.log_level = "debug";
+  EXPECT_TRUE(SettingsNeedingRestart(running, loaded).empty());
+
+  loaded.grpc.address = "127.0.0.1:1";
+  loaded.data_dir = "/elsewhere";
+  loaded.engine.max_attempts = 9;
+  loaded.apps[0].log_channel = false;
+  App added = loaded.apps[0];
+  added.app_id = "new-app";
+  loaded.apps.push_back(added);
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded),
+            (std::vector<std::string>{"data_dir", "grpc (listener settings)", "engine",
+                                      "apps[app123] (provider settings)",
+                                      "apps[new-app] (new app: delivery after a restart)"}));
 }
 
 }  // namespace

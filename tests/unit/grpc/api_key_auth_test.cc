@@ -15,9 +15,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-config::ApiKey Key(std::string name, std::string value) {
+config::ApiKey Key(std::string name, std::string value, config::Role role = config::Role::kAdmin) {
   config::ApiKey k;
   k.name = std::move(name);
+  k.role = role;
   k.key.value = std::move(value);
   k.key.source = "inline";
   return k;
@@ -34,6 +35,12 @@ std::string HexEncodeUpper(const std::string& secret) {
   std::string hex = HexEncode(Sha256(secret));
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return hex;
+}
+
+std::vector<std::string> AppsOf(const Principal& p) {
+  std::vector<std::string> apps;
+  for (const auto& [app, role] : p.roles) apps.push_back(app);
+  return apps;
 }
 
 std::vector<config::App> Apps() {
@@ -59,7 +66,7 @@ TEST_F(ApiKeyAuthTest, PlainKeyGrantsItsApp) {
   auto p = Auth({"Bearer secret-a-1"});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->key_name, "backend-a");
-  EXPECT_THAT(p->apps, ElementsAre("app-a"));
+  EXPECT_THAT(AppsOf(*p), ElementsAre("app-a"));
   EXPECT_TRUE(Authorize(*p, "app-a", Access::kRegistryWrite).ok());
 }
 
@@ -78,7 +85,7 @@ TEST_F(ApiKeyAuthTest, SameKeyInSeveralAppsGrantsAll) {
   // Configured hashed for app-b and in clear for app-c.
   auto p = Auth({"Bearer shared-secret"});
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_THAT(p->apps, ElementsAre("app-b", "app-c"));
+  EXPECT_THAT(AppsOf(*p), ElementsAre("app-b", "app-c"));
   EXPECT_TRUE(Authorize(*p, "app-b", Access::kRegistryRead).ok());
   EXPECT_TRUE(Authorize(*p, "app-c", Access::kDeliveriesWrite).ok());
   EXPECT_FALSE(Authorize(*p, "app-a", Access::kRegistryRead).ok());
@@ -125,6 +132,56 @@ TEST_F(ApiKeyAuthTest, OtherAppIsPermissionDeniedNamingTheKeyNotItsValue) {
   EXPECT_EQ(s.message(), "API key 'backend-a' may not access app 'app-b'");
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr("secret")));
   EXPECT_EQ(Authorize(*p, "unconfigured", Access::kRegistryRead).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+// The role table of the issue: register may register and unregister only; read may list
+// tokens and read deliveries; admin may do all of it, retry included.
+TEST(ApiKeyRoles, EachRoleGrantsExactlyItsPermissions) {
+  using config::Role;
+  struct Row {
+    Role role;
+    bool registry_write, registry_read, deliveries_read, deliveries_retry;
+  };
+  for (const Row& row :
+       {Row{Role::kRegister, true, false, false, false}, Row{Role::kRead, false, true, true, false},
+        Row{Role::kAdmin, true, true, true, true}}) {
+    SCOPED_TRACE(std::string(config::RoleName(row.role)));
+    ApiKeyAuthenticator auth({App("app-a", {Key("k", "the-key", row.role)})});
+    auto p = auth.Authenticate({"Bearer the-key"});
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(Authorize(*p, "app-a", Access::kRegistryWrite).ok(), row.registry_write);
+    EXPECT_EQ(Authorize(*p, "app-a", Access::kRegistryRead).ok(), row.registry_read);
+    EXPECT_EQ(Authorize(*p, "app-a", Access::kDeliveriesRead).ok(), row.deliveries_read);
+    EXPECT_EQ(Authorize(*p, "app-a", Access::kDeliveriesWrite).ok(), row.deliveries_retry);
+  }
+}
+
+TEST(ApiKeyRoles, RefusalNamesTheMissingPermissionAndTheGrantingRolesOnly) {
+  ApiKeyAuthenticator auth({App("app-a", {Key("mobile", "m-key", config::Role::kRegister),
+                                          Key("ops", "o-key", config::Role::kAdmin)})});
+  auto p = auth.Authenticate({"Bearer m-key"});
+  ASSERT_TRUE(p.ok());
+  absl::Status s = Authorize(*p, "app-a", Access::kRegistryRead);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.message(),
+            "API key 'mobile' (role register) lacks permission 'registry.read' on app 'app-a'; "
+            "role read or admin grants it");
+  // Neither the other key's name nor any key value leaks.
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("ops")));
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("key'")));
+  EXPECT_THAT(std::string(Authorize(*p, "app-a", Access::kDeliveriesWrite).message()),
+              HasSubstr("'deliveries.retry' on app 'app-a'; role admin grants it"));
+}
+
+TEST(ApiKeyRoles, HashedKeyCarriesItsRole) {
+  ApiKeyAuthenticator auth({App(
+      "app-a", {Key("reader", "sha256:" + HexEncode(Sha256("read-key")), config::Role::kRead)})});
+  auto p = auth.Authenticate({"Bearer read-key"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->key_id, "app-a/reader");
+  EXPECT_TRUE(Authorize(*p, "app-a", Access::kDeliveriesRead).ok());
+  EXPECT_EQ(Authorize(*p, "app-a", Access::kRegistryWrite).code(),
             absl::StatusCode::kPermissionDenied);
 }
 

@@ -83,6 +83,15 @@ class GrpcServerTest : public ::testing::Test {
             {{"backend-a", "key-a"}, {"hashed-a", "sha256:" + HexEncode(Sha256("key-hashed"))}}),
         App("app-b", {{"backend-b", "key-b"}}),
     };
+    for (auto [name, role] :
+         {std::pair{"register-a", config::Role::kRegister},
+          std::pair{"read-a", config::Role::kRead}, std::pair{"admin-a", config::Role::kAdmin}}) {
+      config::ApiKey k;
+      k.name = name;
+      k.key.value = absl::StrCat("key-", name);
+      k.role = role;
+      config_.apps[0].api_keys.push_back(std::move(k));
+    }
     GrpcServerOptions options;
     options.now_ms = [this] { return now_.load(); };
     auto started = StartGrpcServer(config_, &store_, options);
@@ -383,6 +392,43 @@ TEST_F(GrpcServerTest, KeyOfAnotherAppIsPermissionDeniedByName) {
     EXPECT_THAT(status.error_message(), Not(HasSubstr("key-b"))) << rpc;
   }
   EXPECT_TRUE(store_.rows().empty());
+}
+
+// Each role against each RPC: a refused call is PERMISSION_DENIED naming the permission; an
+// allowed one gets past authorization (here OK, NOT_FOUND or, for Deliveries without a
+// status store, UNIMPLEMENTED).
+TEST_F(GrpcServerTest, EachRoleReachesExactlyItsRpcs) {
+  const std::set<std::string> register_rpcs = {"RegisterToken", "UnregisterToken",
+                                               "UnregisterSession", "UnregisterUser"};
+  const std::set<std::string> read_rpcs = {"ListTokens", "GetNotification", "ListNotifications",
+                                           "WatchNotifications", "GetStats"};
+  struct Row {
+    std::string key;
+    std::set<std::string> allowed;
+  };
+  std::set<std::string> all = register_rpcs;
+  all.insert(read_rpcs.begin(), read_rpcs.end());
+  all.insert("RetryNotification");
+  for (const Row& row : {Row{"key-register-a", register_rpcs}, Row{"key-read-a", read_rpcs},
+                         Row{"key-admin-a", all}}) {
+    auto calls = EveryRegistryRpc("app-a", row.key);
+    auto more = EveryDeliveriesRpc("app-a", row.key);
+    calls.insert(calls.end(), more.begin(), more.end());
+    std::set<std::string> seen;
+    for (const auto& [rpc, status] : calls) {
+      SCOPED_TRACE(row.key + " " + rpc + ": " + status.error_message());
+      seen.insert(rpc);
+      if (row.allowed.count(rpc)) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_THAT(status.error_message(), HasSubstr("lacks permission '"));
+        EXPECT_THAT(status.error_message(), Not(HasSubstr("key-")));
+      }
+    }
+    EXPECT_EQ(seen, all);  // the table covers every RPC of both services
+  }
 }
 
 TEST_F(GrpcServerTest, HashedKeyWorks) {

@@ -97,12 +97,13 @@ write_config() {
   "data_dir": "$1",
   "log_level": "warn",
   "http": {"address": "127.0.0.1:0"},
-  "grpc": {"address": "127.0.0.1:0"},
+  "grpc": {"address": "127.0.0.1:0", "plaintext": true},
+  "limits": {"grpc": {"requests_per_second": 0}},
   "engine": {"enabled": $3, "max_in_flight": ${MAX_IN_FLIGHT:-128}, "claim_batch": ${CLAIM_BATCH:-256}},
   "apps": [{
     "app_id": "app123",
     "webhook": {"basic_auth": [{"username": "cometchat", "password": {"value": "secret-pass"}}]},
-    "api_keys": [{"name": "bench", "key": {"value": "bench-api-key"}}],
+    "api_keys": [{"name": "bench", "key": {"value": "bench-api-key"}, "role": "admin"}],
 $(provider_config "$2")
   }]
 }
