@@ -14,9 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "metrics/text_format.h"
+#include "webhook/auth_lockout.h"
 #include "webhook/authorizer.h"
 #include "webhook/content_type.h"
 #include "webhook/dedupe.h"
+#include "webhook/delayed_replies.h"
 #include "webhook/envelope.h"
 #include "webhook/json_response.h"
 #include "webhook/request_counters.h"
@@ -51,6 +53,22 @@ http::HttpResponse Message(int status, std::string_view message) {
 
 bool IsGetLike(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
+// Everything a webhook request is authorized against, swapped whole by a reload: a request
+// keeps the snapshot it started with (the authorizer points into its config).
+struct AuthState {
+  explicit AuthState(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)), authorizer(config->apps) {
+    for (const config::App& app : config->apps) {
+      if (app.webhook.hmac) {
+        signature_header.emplace(&app, absl::AsciiStrToLower(app.webhook.hmac->header));
+      }
+    }
+  }
+  const std::shared_ptr<const config::Config> config;
+  const WebhookAuthorizer authorizer;
+  absl::flat_hash_map<const config::App*, std::string> signature_header;
+};
+
 class Service : public std::enable_shared_from_this<Service> {
  public:
   explicit Service(const WebhookDeps& deps)
@@ -59,7 +77,10 @@ class Service : public std::enable_shared_from_this<Service> {
         registry_(*deps.metrics),
         engine_running_(deps.engine_running),
         now_ms_(deps.now_ms ? deps.now_ms : SystemNowMs),
-        authorizer_(deps.config->apps),
+        // Not owned: the caller keeps the start-up config alive; reloads bring owned ones.
+        auth_(std::make_shared<const AuthState>(
+            std::shared_ptr<const config::Config>(deps.config, [](const config::Config*) {}))),
+        lockout_(std::make_shared<AuthLockout>(deps.config->limits.webhook_auth)),
         counters_(*deps.metrics),
         ingest_seconds_(
             deps.metrics
@@ -69,12 +90,22 @@ class Service : public std::enable_shared_from_this<Service> {
                     "of its notification (successful requests only).",
                     {}, {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
                 .WithLabels({})) {
-    for (const config::App& app : config_.apps) {
-      if (app.webhook.hmac) {
-        signature_header_.emplace(&app, absl::AsciiStrToLower(app.webhook.hmac->header));
-      }
-    }
     RegisterStoreMetrics(registry_, store_);
+    registry_.AddGaugeCallback(
+        "pushgate_webhook_locked_out_sources",
+        "Source addresses refused with 429 after too many failed Basic Auth attempts.", {},
+        [lockout = lockout_] {
+          return std::vector<metrics::GaugeSample>{
+              {{}, static_cast<double>(lockout->locked_sources(Clock::now()))}};
+        });
+  }
+
+  // A reloaded config's credentials, HMAC secrets and limits, for requests from now on.
+  void Reload(std::shared_ptr<const config::Config> config) {
+    auto state = std::make_shared<const AuthState>(config);
+    lockout_->SetLimits(config->limits.webhook_auth);
+    std::lock_guard<std::mutex> lock(auth_mu_);
+    auth_.swap(state);
   }
 
   void Handle(http::HttpRequest&& request, http::Respond respond) {
@@ -178,10 +209,22 @@ class Service : public std::enable_shared_from_this<Service> {
              Message(415, "Content-Type must be application/json"), "unsupported media type");
       return;
     }
-    const WebhookAuthorizer::Caller caller = authorizer_.Identify(request.Header("authorization"));
-    if (!authorizer_.MayReadBody(caller)) {
-      RejectUnauthenticated(request, respond,
-                            caller.presented ? "invalid credentials" : "credentials required");
+    // A source locked out for failing Basic Auth is refused before its credentials are
+    // looked at: right ones included, or guessing could go on under the lockout.
+    if (const int64_t locked = lockout_->LockedForSeconds(request.remote_address, Clock::now());
+        locked > 0) {
+      http::HttpResponse r =
+          Message(429, "too many failed authentication attempts from this address; retry later");
+      r.headers.emplace_back("Retry-After", absl::StrCat(locked));
+      Reject(Route::kWebhook, request, respond, std::move(r), "source locked out");
+      return;
+    }
+    const std::shared_ptr<const AuthState> auth = CurrentAuth();
+    const WebhookAuthorizer& authorizer = auth->authorizer;
+    const WebhookAuthorizer::Caller caller = authorizer.Identify(request.Header("authorization"));
+    if (!authorizer.MayReadBody(caller)) {
+      RejectBasicAuth(request, respond,
+                      caller.presented ? "invalid credentials" : "credentials required");
       return;
     }
     absl::StatusOr<Envelope> envelope = ParseEnvelope(request.body);
@@ -190,12 +233,12 @@ class Service : public std::enable_shared_from_this<Service> {
       Reject(Route::kWebhook, request, respond, Message(400, message), message);
       return;
     }
-    const AuthDecision decision = authorizer_.Authorize(caller, envelope->app_id);
+    const AuthDecision decision = authorizer.Authorize(caller, envelope->app_id);
     switch (decision.outcome) {
       case AuthOutcome::kAllowed:
         break;
       case AuthOutcome::kUnauthenticated:
-        RejectUnauthenticated(request, respond, decision.reason);
+        RejectBasicAuth(request, respond, decision.reason);
         return;
       case AuthOutcome::kForbidden:
         Reject(Route::kWebhook, request, respond, Message(403, decision.reason), decision.reason,
@@ -206,9 +249,9 @@ class Service : public std::enable_shared_from_this<Service> {
         return;
     }
     if (decision.app->webhook.hmac) {
-      const absl::Status signed_ok =
-          VerifyBodySignature(decision.app->webhook.hmac->secret.value,
-                              request.Header(signature_header_.at(decision.app)), request.body);
+      const absl::Status signed_ok = VerifyBodySignature(
+          decision.app->webhook.hmac->secret.value,
+          request.Header(auth->signature_header.at(decision.app)), request.body);
       if (!signed_ok.ok()) {
         RejectUnauthenticated(request, respond, ToStd(signed_ok.message()), envelope->app_id);
         return;
@@ -222,6 +265,39 @@ class Service : public std::enable_shared_from_this<Service> {
     http::HttpResponse r = Message(401, reason);
     r.headers.emplace_back("WWW-Authenticate", kWwwAuthenticate);
     Reject(Route::kWebhook, request, respond, std::move(r), reason, app_id);
+  }
+
+  // A failed Basic Auth: counted against the source address, answered late once it keeps
+  // failing, and the failure that crosses the limit starts its lockout.
+  void RejectBasicAuth(const http::HttpRequest& request, const http::Respond& respond,
+                       std::string_view reason) {
+    const AuthLockout::Failure failure =
+        lockout_->RecordFailure(request.remote_address, Clock::now());
+    auth_failures_.Increment();
+    if (failure.locked_now) {
+      lockouts_.Increment();
+      const std::string seconds = absl::StrCat(failure.lockout_seconds);
+      LogWarn("webhook_source_locked_out",
+              {{"remote", request.remote_address}, {"seconds", seconds}});
+    }
+    if (failure.delay.count() == 0) {
+      RejectUnauthenticated(request, respond, reason);
+      return;
+    }
+    // The log line now, the answer later; the copy of the request keeps only what the log
+    // needs (never the body or the Authorization header).
+    http::HttpRequest summary;
+    summary.method = request.method;
+    summary.remote_address = request.remote_address;
+    delayed_.RunAfter(failure.delay, [self = shared_from_this(), summary = std::move(summary),
+                                      respond, reason = std::string(reason)] {
+      self->RejectUnauthenticated(summary, respond, reason);
+    });
+  }
+
+  std::shared_ptr<const AuthState> CurrentAuth() {
+    std::lock_guard<std::mutex> lock(auth_mu_);
+    return auth_;
   }
 
   void Ingest(http::HttpRequest&& request, Envelope&& envelope, http::Respond respond,
@@ -283,20 +359,39 @@ class Service : public std::enable_shared_from_this<Service> {
   metrics::Registry& registry_;
   const std::function<bool()> engine_running_;
   const std::function<int64_t()> now_ms_;
-  const WebhookAuthorizer authorizer_;
-  absl::flat_hash_map<const config::App*, std::string> signature_header_;
+  std::mutex auth_mu_;  // guards the pointer auth_; the state itself is immutable
+  std::shared_ptr<const AuthState> auth_;
+  std::shared_ptr<AuthLockout> lockout_;  // shared with the metrics gauge
   RequestCounters counters_;
+  metrics::Counter& auth_failures_ =
+      registry_
+          .AddCounter("pushgate_webhook_auth_failures_total",
+                      "Webhook requests refused 401 for missing or wrong Basic Auth.")
+          .WithLabels({});
+  metrics::Counter& lockouts_ =
+      registry_
+          .AddCounter(
+              "pushgate_webhook_auth_lockouts_total",
+              "Source addresses locked out (429) after too many failed Basic Auth attempts.")
+          .WithLabels({});
   metrics::Histogram& ingest_seconds_;
 
   std::mutex readiness_mu_;
   std::vector<http::Respond> readiness_waiting_;
   bool readiness_running_ = false;
+  DelayedReplies delayed_;  // last: its thread may still call Reply while it stops
 };
 
 }  // namespace
 
-http::HttpHandler MakeHttpHandler(const WebhookDeps& deps) {
+http::HttpHandler MakeHttpHandler(const WebhookDeps& deps, WebhookReloader* reload) {
   auto service = std::make_shared<Service>(deps);
+  if (reload != nullptr) {
+    *reload = [weak =
+                   std::weak_ptr<Service>(service)](std::shared_ptr<const config::Config> config) {
+      if (auto s = weak.lock()) s->Reload(std::move(config));
+    };
+  }
   return [service](http::HttpRequest&& request, http::Respond respond) {
     service->Handle(std::move(request), std::move(respond));
   };

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "config/config.h"
 #include "http/http_server.h"
@@ -36,10 +37,18 @@ struct WebhookDeps {
   std::function<int64_t()> now_ms;
 };
 
+// Applies a reloaded config (SIGHUP) to requests from now on: webhook credentials, HMAC
+// secrets and the Basic Auth lockout limits. The path and listener stay as started.
+using WebhookReloader = std::function<void(std::shared_ptr<const config::Config>)>;
+
 // The handler to give StartHttpServer. Registers its metrics in deps.metrics
-// (pushgate_http_requests_total{route,status}, pushgate_webhook_ingest_seconds and the store
-// gauges of store_metrics.h): call once per registry.
-http::HttpHandler MakeHttpHandler(const WebhookDeps& deps);
+// (pushgate_http_requests_total{route,status}, pushgate_webhook_ingest_seconds, the Basic
+// Auth failure and lockout counts, and the store gauges of store_metrics.h): call once per
+// registry. With `reload`, fills it with the function that swaps in a new config.
+//
+// Repeated failed Basic Auth from one source address (auth_lockout.h) is answered late, then
+// refused 429 + Retry-After for the lockout period, per config.limits.webhook_auth.
+http::HttpHandler MakeHttpHandler(const WebhookDeps& deps, WebhookReloader* reload = nullptr);
 
 // The hook to give StartHttpServer: counts what the server answers by itself (413, 431, 400,
 // 408) as pushgate_http_requests_total{route="unparsed",status=…}.
