@@ -1,6 +1,7 @@
 // pushgate: the CometChat push webhook, the token registry and the delivery engine in one
 // process. This file only wires the modules together; each does its own work.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,10 +13,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "config/demo_defaults.h"
+#include "config/reload_diff.h"
 #include "engine/engine.h"
 #include "engine/ingest_notifier.h"
 #include "engine/retention.h"
@@ -86,13 +89,53 @@ void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port)
       config.http.webhook_path.c_str());
 }
 
+// SIGHUP: re-reads the config (file and flags, as at start). A config that does not load, or
+// whose TLS files do not, is refused with one log line and nothing changes. Otherwise the
+// parts that can change while running take it for new requests (open connections, calls in
+// flight and queued work go on untouched), and settings bound at start are logged as needing
+// a restart and keep their running values (reload_diff.h).
+void ReloadConfig(const config::Config& startup, grpc_api::GrpcServer& grpc,
+                  http::HttpServer& http, const webhook::WebhookReloader& reload_webhook) {
+  absl::StatusOr<config::Config> loaded = LoadConfiguration();
+  absl::Status usable = loaded.status();
+  if (usable.ok()) usable = grpc.CheckReload(*loaded);
+  // Last check, first change: the HTTP certificate is loaded and swapped in one step.
+  if (usable.ok() && startup.http.tls.enabled() && loaded->http.tls.enabled()) {
+    usable = http.ReloadTls(loaded->http.tls);
+  }
+  if (!usable.ok()) {
+    LogError("config_reload_refused",
+             {{"error", usable.message()}, {"kept", "the running configuration"}});
+    return;
+  }
+  auto next = std::make_shared<const config::Config>(*std::move(loaded));
+  // Compared with the start-up config: that is what the listeners, store and engine run on.
+  const std::vector<std::string> restart = config::SettingsNeedingRestart(startup, *next);
+  if (!restart.empty()) {
+    LogWarn("config_reload_needs_restart",
+            {{"settings", absl::StrJoin(restart, ", ")}, {"kept", "their running values"}});
+  }
+  grpc.Reload(*next);
+  reload_webhook(next);
+  LogLevel level = LogLevel::kInfo;
+  if (ParseLogLevel(next->log_level, &level)) SetLogLevel(level);
+  size_t keys = 0;
+  for (const config::App& app : next->apps) keys += app.api_keys.size();
+  LogInfo("config_reloaded",
+          {{"apps", absl::StrCat(next->apps.size())}, {"api_keys", absl::StrCat(keys)}});
+}
+
 int Run() {
+  // Everything pushgate creates (database, WAL, demo credentials, data dir) holds tokens,
+  // payloads or secrets: readable by the service user only, whatever umask it was started with.
+  ::umask(0077);
   // Block the stop signals before any thread starts so every thread inherits the mask and
   // only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reload, handled by the same sigwait
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -103,6 +146,8 @@ int Run() {
                  std::string(loaded.status().message()).c_str());
     return 2;
   }
+  // The start-up config: what the listeners, store and engine were built from. Reloads bring
+  // newer configs for the parts that apply them (ReloadConfig below); this one stays.
   const config::Config config = *std::move(loaded);
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(config.log_level, &level);
@@ -126,8 +171,10 @@ int Run() {
   // The Deliveries service reads through the status store: GetNotification as the delivery
   // store does, plus list, stats, redrive and watch.
   store::SqliteStatusStore status_store(store->get());
+  metrics::Registry metrics;
   grpc_api::GrpcServerOptions grpc_options;
   grpc_options.deliveries = &status_store;
+  grpc_options.metrics = &metrics;
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
       grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {
@@ -135,7 +182,6 @@ int Run() {
     return 1;
   }
 
-  metrics::Registry metrics;
   // The engine starts after the store (it releases a dead process's leases first) and before
   // the webhook, so the first ingest can already wake it.
   std::unique_ptr<engine::Engine> delivery_engine;
@@ -166,8 +212,10 @@ int Run() {
   deps.metrics = &metrics;
   // Readiness follows the engine; a node configured without one (ingest only) is ready as is.
   if (wake != nullptr) deps.engine_running = [wake] { return wake->running(); };
-  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpServer(
-      config.http, webhook::MakeHttpHandler(deps), webhook::MakeProtocolErrorHook(metrics));
+  webhook::WebhookReloader reload_webhook;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server =
+      http::StartHttpServer(config.http, webhook::MakeHttpHandler(deps, &reload_webhook),
+                            webhook::MakeProtocolErrorHook(metrics));
   if (!http_server.ok()) {
     LogError("http_start_failed", {{"error", http_server.status().message()}});
     return 1;
@@ -184,7 +232,11 @@ int Run() {
                       {"data_dir", config.data_dir}});
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    sigwait(&stop_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    ReloadConfig(config, **grpc_server, **http_server, reload_webhook);
+  }
   LogInfo("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
   // Inbound first so no new work arrives, then the engine settles what is in flight (its

@@ -99,8 +99,17 @@ struct Shared {
   // Keeps run() going while no socket operation is pending, e.g. during shutdown while a
   // handler still owes an answer (its Respond posts to a thread that must still be there).
   net::executor_work_guard<net::io_context::executor_type> work;
-  std::optional<ssl::context> tls;
+  // The TLS context new connections use; replaced whole by a reload (SIGHUP), while open
+  // connections keep the one they started with (each session holds a reference).
+  bool tls_enabled = false;
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;
   config::HttpConfig config;
+
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard<std::mutex> lock(tls_mu);
+    return tls;
+  }
   HttpHandler handler;
   ProtocolErrorHook on_protocol_error;
   std::atomic<bool> stopping{false};
@@ -224,7 +233,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   Stream MakeStream(tcp::socket&& socket) {
     if constexpr (kTls) {
-      return Stream(std::move(socket), *shared_->tls);
+      tls_context_ = shared_->CurrentTls();
+      return Stream(std::move(socket), *tls_context_);
     } else {
       return Stream(std::move(socket));
     }
@@ -443,6 +453,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<ssl::context> tls_context_;  // outlives stream_, which uses it
   Stream stream_;
   const std::string remote_;
   beast::flat_buffer buffer_;
@@ -508,7 +519,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     socket.set_option(tcp::no_delay(true), ignored);
     const tcp::endpoint peer = socket.remote_endpoint(ignored);
     std::string remote = ignored ? std::string() : peer.address().to_string();
-    if (shared_->tls) {
+    if (shared_->tls_enabled) {
       std::make_shared<Session<true>>(shared_, std::move(socket), std::move(remote))->Start();
     } else {
       std::make_shared<Session<false>>(shared_, std::move(socket), std::move(remote))->Start();
@@ -521,6 +532,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   net::steady_timer retry_timer_;
 };
 
+absl::Status LoadTls(const config::TlsFiles& files, std::shared_ptr<ssl::context>& out);
+
 class BeastHttpServer : public HttpServer {
  public:
   BeastHttpServer(std::shared_ptr<Shared> shared, std::shared_ptr<Listener> listener, int port)
@@ -529,6 +542,18 @@ class BeastHttpServer : public HttpServer {
   ~BeastHttpServer() override { Stop(); }
 
   int port() const override { return port_; }
+
+  absl::Status ReloadTls(const config::TlsFiles& files) override {
+    if (!shared_->tls_enabled || !files.enabled()) {
+      return absl::FailedPreconditionError(
+          "http.tls: turning TLS on or off needs a restart (the listener is already bound)");
+    }
+    std::shared_ptr<ssl::context> fresh;
+    if (absl::Status s = LoadTls(files, fresh); !s.ok()) return s;
+    std::lock_guard<std::mutex> lock(shared_->tls_mu);
+    shared_->tls.swap(fresh);
+    return absl::OkStatus();
+  }
 
   void Run(int threads) {
     for (int i = 0; i < threads; ++i) {
@@ -601,8 +626,8 @@ class BeastHttpServer : public HttpServer {
   bool stopped_ = false;
 };
 
-absl::Status LoadTls(const config::TlsFiles& files, std::optional<ssl::context>& out) {
-  out.emplace(ssl::context::tls_server);
+absl::Status LoadTls(const config::TlsFiles& files, std::shared_ptr<ssl::context>& out) {
+  out = std::make_shared<ssl::context>(ssl::context::tls_server);
   ssl::context& ctx = *out;
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
@@ -660,6 +685,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const config::HttpCo
 
   if (config.tls.enabled()) {
     if (absl::Status s = LoadTls(config.tls, shared->tls); !s.ok()) return s;
+    shared->tls_enabled = true;
   }
 
   absl::StatusOr<tcp::endpoint> endpoint = ResolveListenEndpoint(config.address);

@@ -53,6 +53,10 @@ class HttpServer {
   // Stops accepting, lets in-flight requests finish their write, closes idle connections,
   // then joins the I/O threads.
   virtual void Stop() = 0;
+  // Loads `files` and serves them to connections accepted from now on; open connections keep
+  // their certificate. On error (unreadable, key not matching) the old certificate stays.
+  // FAILED_PRECONDITION when the server was started without TLS or `files` turns it off.
+  virtual absl::Status ReloadTls(const config::TlsFiles& files) = 0;
 };
 
 // Binds and starts `config.threads` I/O threads. Errors: address unparsable or in use, TLS

@@ -61,6 +61,12 @@ class PushgateProcess {
   std::string http_url(const std::string& path) const;
   std::string grpc_address() const;
 
+  // Sends `signal` (e.g. SIGHUP to reload the config) without waiting for anything.
+  void Signal(int signal);
+  // The --config file the process was started with ("" for the demo): rewrite it, then
+  // Signal(SIGHUP), to test a reload.
+  const std::string& config_path() const { return config_path_; }
+
   // SIGKILL and reap: nothing gets to run after this.
   void Kill9();
   // SIGTERM and wait; returns the exit status (as from waitpid's WEXITSTATUS, or -signal).
@@ -82,6 +88,7 @@ class PushgateProcess {
   mutable std::mutex mu_;
   std::string stdout_text_;
   std::string log_path_;
+  std::string config_path_;
   int http_port_ = 0;
   int grpc_port_ = 0;
 };
