@@ -93,9 +93,10 @@ void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port)
 // whose TLS files do not, is refused with one log line and nothing changes. Otherwise the
 // parts that can change while running take it for new requests (open connections, calls in
 // flight and queued work go on untouched), and settings bound at start are logged as needing
-// a restart and keep their running values (reload_diff.h).
-void ReloadConfig(const config::Config& startup, grpc_api::GrpcServer& grpc,
-                  http::HttpServer& http, const webhook::WebhookReloader& reload_webhook) {
+// a restart and keep their running values (reload_diff.h). The engine rebuilds its
+// providers from the new config.
+void ReloadConfig(const config::Config& startup, grpc_api::GrpcServer& grpc, http::HttpServer& http,
+                  const webhook::WebhookReloader& reload_webhook, engine::Engine* delivery_engine) {
   absl::StatusOr<config::Config> loaded = LoadConfiguration();
   absl::Status usable = loaded.status();
   if (usable.ok()) usable = grpc.CheckReload(*loaded);
@@ -117,6 +118,14 @@ void ReloadConfig(const config::Config& startup, grpc_api::GrpcServer& grpc,
   }
   grpc.Reload(*next);
   reload_webhook(next);
+  // Provider credentials (APNs keys, FCM service accounts, ...): a new set for new sends;
+  // sends in flight finish on the old one.
+  if (delivery_engine != nullptr) {
+    if (absl::Status s = delivery_engine->ReloadProviders(*next); !s.ok()) {
+      LogError("config_reload_providers_failed",
+               {{"error", s.message()}, {"kept", "the running providers"}});
+    }
+  }
   LogLevel level = LogLevel::kInfo;
   if (ParseLogLevel(next->log_level, &level)) SetLogLevel(level);
   size_t keys = 0;
@@ -235,7 +244,7 @@ int Run() {
   for (;;) {
     sigwait(&stop_signals, &signal_number);
     if (signal_number != SIGHUP) break;
-    ReloadConfig(config, **grpc_server, **http_server, reload_webhook);
+    ReloadConfig(config, **grpc_server, **http_server, reload_webhook, delivery_engine.get());
   }
   LogInfo("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 

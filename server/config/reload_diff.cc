@@ -28,16 +28,6 @@ auto Tie(const RetentionConfig& r) {
   return std::tie(r.notifications_days, r.inactive_registrations_days, r.interval_seconds,
                   r.batch_rows, r.pause_ms);
 }
-auto Tie(const ApnsConfig& a) {
-  return std::tie(a.team_id, a.key_id, a.p8_key.value, a.cert_file, a.cert_key_file, a.bundle_id,
-                  a.production_url, a.sandbox_url, a.ca_file, a.resolve);
-}
-
-bool SameApns(const std::optional<ApnsConfig>& a, const std::optional<ApnsConfig>& b) {
-  if (a.has_value() != b.has_value()) return false;
-  return !a.has_value() || Tie(*a) == Tie(*b);
-}
-
 }  // namespace
 
 std::vector<std::string> SettingsNeedingRestart(const Config& running, const Config& loaded) {
@@ -59,16 +49,6 @@ std::vector<std::string> SettingsNeedingRestart(const Config& running, const Con
         "registry");
   check(Tie(running.engine) == Tie(loaded.engine), "engine");
   check(Tie(running.retention) == Tie(loaded.retention), "retention");
-  // Delivery: the engine's providers are built at start from each app's provider settings.
-  for (const App& app : loaded.apps) {
-    const App* before = running.FindApp(app.app_id);
-    if (before == nullptr) {
-      out.push_back(absl::StrCat("apps[", app.app_id, "] (new app: delivery after a restart)"));
-      continue;
-    }
-    check(SameApns(before->apns, app.apns) && before->log_channel == app.log_channel,
-          absl::StrCat("apps[", app.app_id, "] (provider settings)"));
-  }
   return out;
 }
 

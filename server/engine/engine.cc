@@ -13,6 +13,7 @@
 #include "engine/planner.h"
 #include "engine/rules.h"
 #include "engine/settle.h"
+#include "engine/swappable_provider_set.h"
 #include "store/delivery_summary.h"
 
 namespace pushgate::engine {
@@ -472,6 +473,17 @@ void Engine::WarnConfigError(const Send& send, const std::string& reason) {
 
 int HookInFlightCap(int max_in_flight) { return std::max(1, max_in_flight / 4); }
 
+absl::Status Engine::ReloadProviders(const config::Config& config) {
+  auto* swappable = dynamic_cast<SwappableProviderSet*>(providers_.get());
+  if (swappable == nullptr) {
+    return absl::FailedPreconditionError("engine: providers are fixed (not built by StartEngine)");
+  }
+  absl::StatusOr<std::unique_ptr<ProviderSet>> next = BuildProviderSet(config);
+  if (!next.ok()) return next.status();
+  swappable->Swap(*std::move(next));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
                                                     store::DeliveryStore* store,
                                                     metrics::Registry* metrics) {
@@ -480,7 +492,12 @@ absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config
   EngineOptions options;
   options.config = config.engine;
   for (const config::App& app : config.apps) options.rules[app.app_id] = app.rules;
-  auto engine = std::make_unique<Engine>(std::move(options), store, *std::move(providers), metrics);
+  // A set replaced by a reload is kept until every send it started must have ended.
+  const auto drain =
+      std::chrono::milliseconds(config.engine.request_timeout_ms) * 2 + std::chrono::seconds(5);
+  auto engine = std::make_unique<Engine>(
+      std::move(options), store,
+      std::make_unique<SwappableProviderSet>(*std::move(providers), drain), metrics);
   if (absl::Status s = engine->Start(); !s.ok()) return s;
   return engine;
 }

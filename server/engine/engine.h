@@ -100,6 +100,12 @@ class Engine {
   void Stop();
 
   bool running() const { return running_.load(std::memory_order_relaxed); }
+
+  // Rebuilds the providers from a reloaded config (APNs keys, FCM service accounts, ...) and
+  // makes them serve every send from now on; sends in flight finish on the old ones, which
+  // are shut down once they cannot have any left. Errors (the new set cannot be built): the
+  // old providers stay. FAILED_PRECONDITION for an engine not made by StartEngine.
+  absl::Status ReloadProviders(const config::Config& config);
   EngineStats Stats() const;
 
  private:
