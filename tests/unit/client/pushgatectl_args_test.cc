@@ -54,6 +54,31 @@ TEST(ParseArgs, RegisterApns) {
   EXPECT_EQ(r.device().device_id(), "iphone");
 }
 
+TEST(ParseArgs, TlsFromFlagsAndEnvironment) {
+  auto plain = Parse({"tokens", "--app=a", "--uid=u"});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->tls.enabled);
+  auto flags = Parse({"tokens", "--app=a", "--uid=u", "--ca_file=/ca.pem", "--cert_file=/c.pem",
+                      "--key_file=/k.pem", "--server_name=pushgate.internal"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_TRUE(flags->tls.enabled);  // a TLS file implies --tls
+  EXPECT_EQ(flags->tls.ca_file, "/ca.pem");
+  EXPECT_EQ(flags->tls.cert_file, "/c.pem");
+  EXPECT_EQ(flags->tls.key_file, "/k.pem");
+  EXPECT_EQ(flags->tls.server_name, "pushgate.internal");
+  auto env = Parse({"tokens", "--app=a", "--uid=u"},
+                   {{"PUSHGATE_API_KEY", "k"}, {"PUSHGATE_CA_FILE", "/env-ca.pem"}});
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_TRUE(env->tls.enabled);
+  EXPECT_EQ(env->tls.ca_file, "/env-ca.pem");
+  auto system_roots = Parse({"tokens", "--tls", "--app=a", "--uid=u"});
+  ASSERT_TRUE(system_roots.ok()) << system_roots.status();
+  EXPECT_TRUE(system_roots->tls.enabled);
+  EXPECT_TRUE(system_roots->tls.ca_file.empty());
+  ExpectUsageError({"tokens", "--app=a", "--uid=u", "--cert_file=/c.pem"},
+                   "--cert_file and --key_file go together");
+}
+
 TEST(ParseArgs, RegisterFcmAndWebPush) {
   auto fcm = Parse({"--app=a", "register", "--uid=u", "--session=s", "--platform=fcm", "--token=t",
                     "--fcm_os=ios"});
