@@ -63,21 +63,23 @@ class HookTest : public ::testing::Test {
   }
 
   void StartServer(const json& hooks, int max_attempts = 3) {
-    json config = {{"data_dir", dir_.path() + "/data"},
-                   {"http", {{"address", "127.0.0.1:0"}}},
-                   {"grpc", {{"address", "127.0.0.1:0"}}},
-                   {"engine",
-                    {{"initial_backoff_ms", 50},
-                     {"max_backoff_seconds", 1},
-                     {"max_attempts", max_attempts},
-                     {"poll_interval_ms", 50}}},
-                   {"apps",
-                    {{{"app_id", "app123"},
-                      {"webhook",
-                       {{"basic_auth",
-                         {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
-                      {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}},
-                      {"forward_hooks", hooks}}}}};
+    json config = {
+        {"data_dir", dir_.path() + "/data"},
+        {"http", {{"address", "127.0.0.1:0"}}},
+        {"grpc", {{"address", "127.0.0.1:0"}, {"plaintext", true}}},
+        {"engine",
+         {{"initial_backoff_ms", 50},
+          {"max_backoff_seconds", 1},
+          {"max_attempts", max_attempts},
+          {"poll_interval_ms", 50}}},
+        {"apps",
+         {{{"app_id", "app123"},
+           {"webhook",
+            {{"basic_auth",
+              {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
+           {"api_keys",
+            {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}, {"role", "admin"}}}},
+           {"forward_hooks", hooks}}}}};
     server_ = PushgateProcess::Start({config.dump(2), dir_.path() + "/data"});
     ASSERT_NE(server_, nullptr);
     client::ClientOptions options;
