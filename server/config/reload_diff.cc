@@ -28,6 +28,23 @@ auto Tie(const RetentionConfig& r) {
   return std::tie(r.notifications_days, r.inactive_registrations_days, r.interval_seconds,
                   r.batch_rows, r.pause_ms);
 }
+auto Tie(const PushOverrides& o) {
+  return std::tie(o.apns_sound, o.apns_category, o.fcm_sound, o.android_channel_id, o.webpush_icon);
+}
+
+bool SameRules(const RulesConfig& a, const RulesConfig& b) {
+  if (std::tie(a.drop_kinds, a.privacy, a.privacy_title, a.privacy_body, a.extra_data) !=
+          std::tie(b.drop_kinds, b.privacy, b.privacy_title, b.privacy_body, b.extra_data) ||
+      a.overrides.size() != b.overrides.size()) {
+    return false;
+  }
+  for (auto ia = a.overrides.begin(), ib = b.overrides.begin(); ia != a.overrides.end();
+       ++ia, ++ib) {
+    if (ia->first != ib->first || Tie(ia->second) != Tie(ib->second)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> SettingsNeedingRestart(const Config& running, const Config& loaded) {
@@ -49,6 +66,13 @@ std::vector<std::string> SettingsNeedingRestart(const Config& running, const Con
         "registry");
   check(Tie(running.engine) == Tie(loaded.engine), "engine");
   check(Tie(running.retention) == Tie(loaded.retention), "retention");
+  // The engine's per-app rules are built into it at start (its providers are rebuilt).
+  for (const App& app : loaded.apps) {
+    const App* before = running.FindApp(app.app_id);
+    if (before != nullptr && !SameRules(before->rules, app.rules)) {
+      out.push_back(absl::StrCat("apps[", app.app_id, "].rules"));
+    }
+  }
   return out;
 }
 

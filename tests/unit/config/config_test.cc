@@ -470,8 +470,10 @@ TEST(ReloadDiff, CredentialsLimitsAndProvidersApplyListenersNeedARestart) {
   loaded.grpc.address = "127.0.0.1:1";
   loaded.data_dir = "/elsewhere";
   loaded.engine.max_attempts = 9;
+  loaded.apps[0].rules.privacy = true;
   EXPECT_EQ(SettingsNeedingRestart(running, loaded),
-            (std::vector<std::string>{"data_dir", "grpc (listener settings)", "engine"}));
+            (std::vector<std::string>{"data_dir", "grpc (listener settings)", "engine",
+                                      "apps[app123].rules"}));
 }
 
 }  // namespace
