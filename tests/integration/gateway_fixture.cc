@@ -197,11 +197,12 @@ json GatewayTest::BaseConfig(const json& app) const {
       {"app_id", "app123"},
       {"webhook",
        {{"basic_auth", {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
-      {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}}};
+      {"api_keys",
+       {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}, {"role", "admin"}}}}};
   a.update(app);
   return {{"data_dir", DataDir()},
           {"http", {{"address", "127.0.0.1:0"}}},
-          {"grpc", {{"address", "127.0.0.1:0"}}},
+          {"grpc", {{"address", "127.0.0.1:0"}, {"plaintext", true}}},
           {"engine", FastRetries()},
           {"apps", json::array({a})}};
 }
