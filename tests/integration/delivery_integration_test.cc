@@ -32,7 +32,8 @@ class DeliveryTest : public GatewayTest {
         {{"app_id", "app456"},
          {"webhook",
           {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
-         {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
+         {"api_keys",
+          {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}, {"role", "admin"}}}},
          {"log_channel", true}});
     return config;
   }
