@@ -41,22 +41,25 @@ json ReliabilityConfig(const std::string& data_dir, const FakeApns& fake, const 
                        const json& apns_overrides) {
   json apns = fake.AppConfig();
   apns.update(apns_overrides);
-  return {{"data_dir", data_dir},
-          {"http", {{"address", "127.0.0.1:0"}}},
-          {"grpc", {{"address", "127.0.0.1:0"}}},
-          {"engine", engine},
-          {"apps",
-           {{{"app_id", "app123"},
-             {"webhook",
-              {{"basic_auth",
-                {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
-             {"api_keys", {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}}}},
-             {"apns", apns}},
-            {{"app_id", "app456"},
-             {"webhook",
-              {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
-             {"api_keys", {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}}}},
-             {"log_channel", true}}}}};
+  return {
+      {"data_dir", data_dir},
+      {"http", {{"address", "127.0.0.1:0"}}},
+      {"grpc", {{"address", "127.0.0.1:0"}, {"plaintext", true}}},
+      {"engine", engine},
+      {"apps",
+       {{{"app_id", "app123"},
+         {"webhook",
+          {{"basic_auth",
+            {{{"username", "cometchat"}, {"password", {{"value", "secret-pass"}}}}}}}},
+         {"api_keys",
+          {{{"name", "backend"}, {"key", {{"value", "test-api-key"}}}, {"role", "admin"}}}},
+         {"apns", apns}},
+        {{"app_id", "app456"},
+         {"webhook",
+          {{"basic_auth", {{{"username", "other"}, {"password", {{"value", "other-pass"}}}}}}}},
+         {"api_keys",
+          {{{"name", "other-backend"}, {"key", {{"value", "other-api-key"}}}, {"role", "admin"}}}},
+         {"log_channel", true}}}}};
 }
 
 namespace {
