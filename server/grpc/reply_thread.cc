@@ -10,13 +10,13 @@ ReplyThread::~ReplyThread() { Stop(); }
 
 void ReplyThread::Post(std::function<void()> reply) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       queue_.push_back(std::move(reply));
       // One signal per sleep, not per reply: the store posts a whole batch in a row.
       if (sleeping_) {
         sleeping_ = false;
-        wake_.Signal();
+        wake_.notify_one();
       }
       return;
     }
@@ -26,10 +26,10 @@ void ReplyThread::Post(std::function<void()> reply) {
 
 void ReplyThread::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
     stopping_ = true;
-    wake_.Signal();
+    wake_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -38,10 +38,10 @@ void ReplyThread::Run() {
   std::vector<std::function<void()>> batch;
   for (;;) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       while (queue_.empty() && !stopping_) {
         sleeping_ = true;
-        wake_.Wait(&mu_);
+        wake_.wait(lock);
       }
       if (queue_.empty()) return;  // stopping, nothing left
       batch.swap(queue_);

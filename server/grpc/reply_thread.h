@@ -8,12 +8,13 @@
 #ifndef PUSHGATE_GRPC_REPLY_THREAD_H_
 #define PUSHGATE_GRPC_REPLY_THREAD_H_
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace pushgate::grpc_api {
 
@@ -35,8 +36,8 @@ class ReplyThread {
  private:
   void Run();
 
-  absl::Mutex mu_;
-  absl::CondVar wake_;
+  std::mutex mu_;
+  std::condition_variable wake_;
   std::vector<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool sleeping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -31,7 +31,7 @@ absl::StatusOr<std::string> ApnsTokenCache::MintLocked(absl::Time now) {
 
 absl::StatusOr<std::string> ApnsTokenCache::Token() {
   const absl::Time now = now_();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // A clock that stepped backwards also renews: the age would otherwise look negative forever.
   const absl::Duration age = now - issued_at_;
   if (token_.empty() || age >= renew_after_ || age < absl::ZeroDuration()) {
@@ -42,7 +42,7 @@ absl::StatusOr<std::string> ApnsTokenCache::Token() {
 
 absl::StatusOr<std::string> ApnsTokenCache::ForceRenew(const std::string& rejected) {
   const absl::Time now = now_();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!token_.empty() && token_ != rejected) return token_;
   const absl::Duration age = now - issued_at_;
   if (!token_.empty() && age < kMinRenewInterval) {
@@ -55,12 +55,12 @@ absl::StatusOr<std::string> ApnsTokenCache::ForceRenew(const std::string& reject
 }
 
 int ApnsTokenCache::minted() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return minted_;
 }
 
 absl::Time ApnsTokenCache::issued_at() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return issued_at_;
 }
 

@@ -7,11 +7,11 @@
 #define PUSHGATE_PROVIDERS_APNS_TOKEN_CACHE_H_
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "providers/jwt_es256.h"
 
@@ -64,7 +64,7 @@ class ApnsTokenCache {
   const absl::Duration renew_after_;
   const std::function<absl::Time()> now_;
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time issued_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int minted_ ABSL_GUARDED_BY(mu_) = 0;

@@ -42,7 +42,7 @@ void FcmTokenSource::GetToken(Callback done) {
   std::string cached;
   bool start = false;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!token_.empty() && now < use_until_) {
       cached = token_;
     } else {
@@ -120,7 +120,7 @@ void FcmTokenSource::Fetch(absl::Time now) {
 void FcmTokenSource::Finish(absl::StatusOr<std::string> token, absl::Time use_until) {
   std::vector<Callback> waiters;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (token.ok()) {
       token_ = *token;
       use_until_ = use_until;
@@ -136,7 +136,7 @@ void FcmTokenSource::Finish(absl::StatusOr<std::string> token, absl::Time use_un
 }
 
 void FcmTokenSource::Invalidate(const std::string& rejected) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (token_ == rejected) {
     token_.clear();
     use_until_ = absl::InfinitePast();
@@ -144,7 +144,7 @@ void FcmTokenSource::Invalidate(const std::string& rejected) {
 }
 
 int FcmTokenSource::fetches() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return fetches_;
 }
 

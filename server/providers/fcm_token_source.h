@@ -7,12 +7,12 @@
 #define PUSHGATE_PROVIDERS_FCM_TOKEN_SOURCE_H_
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "providers/fcm_service_account.h"
 #include "providers/http2_client.h"
@@ -71,7 +71,7 @@ class FcmTokenSource {
   Http2Client* const client_;
   const FcmTokenSourceOptions options_;
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time use_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool fetching_ ABSL_GUARDED_BY(mu_) = false;

@@ -25,9 +25,9 @@ WebPushEndpointResolver::WebPushEndpointResolver(WebPushResolverOptions options)
 
 WebPushEndpointResolver::~WebPushEndpointResolver() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    wake_.Signal();
+    wake_.notify_one();
   }
   thread_.join();
 }
@@ -47,29 +47,28 @@ void WebPushEndpointResolver::Resolve(const WebPushEndpoint& endpoint, Done done
     return;
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     auto it = cache_.find(CacheKey(endpoint));
     if (it != cache_.end() && options_.now() < it->second.expires) {
       absl::StatusOr<std::string> address = it->second.address;
-      mu_.Unlock();
+      lock.unlock();  // `done` may call back into Resolve
       done(std::move(address));
-      mu_.Lock();
       return;
     }
     queue_.push_back(Job{endpoint, std::move(done)});
-    wake_.Signal();
+    wake_.notify_one();
   }
 }
 
 int64_t WebPushEndpointResolver::lookups() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return lookups_;
 }
 
 void WebPushEndpointResolver::Run() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    while (queue_.empty() && !stopping_) wake_.Wait(&mu_);
+    while (queue_.empty() && !stopping_) wake_.wait(lock);
     if (queue_.empty()) return;  // stopping, and everything queued was answered
     Job job = std::move(queue_.front());
     queue_.pop_front();
@@ -80,19 +79,19 @@ void WebPushEndpointResolver::Run() {
       address = it->second.address;  // an earlier job for the same host just looked it up
     } else {
       ++lookups_;
-      mu_.Unlock();
+      lock.unlock();
       auto found = options_.lookup(job.endpoint.host, job.endpoint.port);
       address =
           found.ok() ? Check(job.endpoint, *found) : absl::StatusOr<std::string>(found.status());
-      mu_.Lock();
+      lock.lock();
       if (address.ok() || absl::IsPermissionDenied(address.status())) {
         if (cache_.size() >= kMaxCachedHosts) cache_.clear();
         cache_[key] = Entry{address, options_.now() + options_.cache_ttl};
       }
     }
-    mu_.Unlock();
+    lock.unlock();
     job.done(std::move(address));
-    mu_.Lock();
+    lock.lock();
   }
 }
 

@@ -9,16 +9,17 @@
 #ifndef PUSHGATE_PROVIDERS_WEBPUSH_ENDPOINT_RESOLVER_H_
 #define PUSHGATE_PROVIDERS_WEBPUSH_ENDPOINT_RESOLVER_H_
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "providers/webpush_endpoint_policy.h"
 
@@ -67,8 +68,8 @@ class WebPushEndpointResolver {
   void Run();
 
   const WebPushResolverOptions options_;
-  mutable absl::Mutex mu_;
-  absl::CondVar wake_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

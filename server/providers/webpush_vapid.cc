@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<VapidSigner>> VapidSigner::Create(std::string_vie
 absl::StatusOr<std::string> VapidSigner::AuthorizationFor(const std::string& origin,
                                                           absl::Time now) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(origin);
     if (it != cache_.end() && now < it->second.renew_at) return it->second.header;
   }
@@ -78,7 +78,7 @@ absl::StatusOr<std::string> VapidSigner::AuthorizationFor(const std::string& ori
   auto jwt = SignEs256Jwt(kJwtHeader, VapidClaimsJson(origin, exp, subject_), key_);
   if (!jwt.ok()) return jwt.status();
   std::string header = absl::StrCat("vapid t=", *jwt, ", k=", public_key_);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   ++signatures_;
   if (cache_.size() >= kMaxCachedOrigins && cache_.find(origin) == cache_.end()) cache_.clear();
   cache_[origin] = Cached{header, now + lifetime_ / 2};
@@ -86,7 +86,7 @@ absl::StatusOr<std::string> VapidSigner::AuthorizationFor(const std::string& ori
 }
 
 int64_t VapidSigner::signatures() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return signatures_;
 }
 

@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "providers/jwt_es256.h"
 
@@ -76,7 +76,7 @@ class VapidSigner {
   const std::string public_key_;
   const std::string subject_;
   const absl::Duration lifetime_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
   int64_t signatures_ ABSL_GUARDED_BY(mu_) = 0;
 };
