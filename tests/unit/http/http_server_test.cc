@@ -101,12 +101,14 @@ class HttpServerTest : public ::testing::Test {
     return *connections_.back();
   }
 
+  // Declared first so they are destroyed last: the server's thread reports protocol errors
+  // (e.g. a connection closed mid-request as connections_ go) until server_ is destroyed.
+  std::mutex mu_;
+  std::vector<int> protocol_errors_;
   config::HttpConfig config_;
   EchoHandler echo_;
   std::unique_ptr<HttpServer> server_;
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::mutex mu_;
-  std::vector<int> protocol_errors_;
 };
 
 TEST_F(HttpServerTest, AnswersAndPassesTheRequestThrough) {
