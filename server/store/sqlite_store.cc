@@ -159,7 +159,15 @@ absl::Status SqliteStore::IngestNotification(NewNotification n, Callback<IngestR
       [n = std::move(n), recent](WriteTxn& txn) {
         return IngestNotificationInTxn(txn, n, *recent);
       },
-      std::move(done), JobShape::kSingleStatement);
+      [this, done = std::move(done)](absl::StatusOr<IngestResult> outcome) {
+        if (outcome.ok()) {
+          ingest_failing_.store(false, std::memory_order_relaxed);
+        } else if (absl::IsUnavailable(outcome.status())) {
+          ingest_failing_.store(true, std::memory_order_relaxed);
+        }
+        done(std::move(outcome));
+      },
+      JobShape::kSingleStatement);
 }
 
 absl::Status SqliteStore::CheckWritable() {
@@ -167,7 +175,9 @@ absl::Status SqliteStore::CheckWritable() {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return absl::UnavailableError("store is shut down");
   }
-  if (writer_->Stats().last_commit_ok) return absl::OkStatus();
+  if (writer_->Stats().last_commit_ok && !ingest_failing_.load(std::memory_order_relaxed)) {
+    return absl::OkStatus();
+  }
   // Writes are failing. With no traffic nothing would find out that the cause went away, so
   // probe (through the writer, like any write; at most once per probe_interval_ms).
   std::lock_guard<std::mutex> lock(probe_mu_);
@@ -177,6 +187,7 @@ absl::Status SqliteStore::CheckWritable() {
   }
   last_probe_ms_ = now;
   last_probe_ = Probe();
+  if (last_probe_.ok()) ingest_failing_.store(false, std::memory_order_relaxed);
   return last_probe_;
 }
 

@@ -12,6 +12,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -76,9 +77,12 @@ class SqliteStore final : public Store {
   // See notification_sql.h for the dedupe rules (a dedupe_hash of 0 is never deduplicated).
   absl::Status IngestNotification(NewNotification n, Callback<IngestResult> done) override;
 
-  // OK while the last batch committed. After a failed batch, a probe write through the writer
-  // (at most once per probe_interval_ms) tells whether the cause went away, so an idle store
-  // recovers too. Blocks for the probe; never call it from a write callback.
+  // OK while the last batch committed and the last notification insert did not fail for lack
+  // of room or locks. Otherwise a probe write through the writer (at most once per
+  // probe_interval_ms) tells whether the cause went away, so an idle store recovers too.
+  // Tracking inserts separately matters on a full database: the engine's small updates keep
+  // committing in pages already owned, while no new notification fits. Blocks for the probe;
+  // never call it from a write callback.
   absl::Status CheckWritable() override;
   StoreStats Stats() override;
   void Shutdown() override;
@@ -144,6 +148,9 @@ class SqliteStore final : public Store {
   std::mutex shutdown_mu_;
   bool shut_down_ = false;  // guarded by shutdown_mu_
 
+  // Set when a notification insert failed as UNAVAILABLE, cleared by one that committed or by
+  // a successful probe.
+  std::atomic<bool> ingest_failing_{false};
   std::mutex probe_mu_;
   int64_t last_probe_ms_ = 0;  // guarded by probe_mu_
   absl::Status last_probe_;    // guarded by probe_mu_

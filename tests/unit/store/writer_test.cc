@@ -222,6 +222,32 @@ TEST_F(WriterTest, FullDatabaseAnswersUnavailableThenRecovers) {
   EXPECT_TRUE(store_->Stats().last_commit_ok);
 }
 
+TEST_F(WriterTest, FullDatabaseStaysNotWritableWhileSmallUpdatesStillCommit) {
+  config_.store.max_db_bytes = 256 * 1024;
+  Open();
+  absl::Status failure;
+  for (int i = 0; i < 1000 && failure.ok(); ++i) {
+    absl::StatusOr<IngestResult> r = Ingest(*store_, MakeNotification(1000 + i, 1, 2048));
+    if (!r.ok()) failure = r.status();
+  }
+  ASSERT_EQ(failure.code(), absl::StatusCode::kUnavailable) << failure;
+  // The engine's settle updates rewrite rows in pages the file already has, so they commit
+  // on a full database; that must not make the store look ready for new notifications.
+  absl::StatusOr<int> updated = Await<int>([&](Callback<int> done) {
+    return store_->Submit<int>(
+        [](WriteTxn& txn) -> absl::StatusOr<int> {
+          CachedStatement update =
+              txn.Statement("UPDATE notifications SET updated_at = 2 WHERE id = 1");
+          update->exec();
+          return txn.db().getChanges();
+        },
+        std::move(done), JobShape::kSingleStatement);
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_TRUE(store_->Stats().last_commit_ok);
+  EXPECT_EQ(store_->CheckWritable().code(), absl::StatusCode::kUnavailable);
+}
+
 TEST_F(WriterTest, ExternalLockAnswersUnavailableThenRecovers) {
   Open();
   ASSERT_TRUE(Ingest(*store_, MakeNotification(1, 1)).ok());
