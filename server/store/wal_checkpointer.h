@@ -27,13 +27,14 @@
 
 namespace pushgate::store {
 
-// Larger thresholds let a checkpoint copy a page that many commits rewrote (the dedupe index's
-// random leaves) once instead of many times: measured with store_bench on a busy machine,
-// 16 MiB / 64 MiB gave 34-41k rows/s with the checkpointer busy 75% of the run, 64 MiB /
-// 256 MiB gave 51-55k rows/s with it busy 50%.
+// Small, frequent PASSIVE rounds keep the disk's work even. With 64 MiB rounds (chosen while a
+// random-key dedupe index made every commit rewrite scattered pages, gone since migration 0005)
+// each round's burst of database writes and its fsync slowed the WAL fsyncs of the commits
+// running meanwhile: webhook p99 35 ms at 33k req/s. With 4 MiB rounds the p99 is 5 ms at
+// 32k req/s, for about 1 µs more CPU per request (docs/BENCHMARKS.md, "checkpoint size").
 struct CheckpointPolicy {
-  int passive_frames = 16384;  // ~64 MiB of 4 KiB pages
-  int restart_frames = 65536;  // ~256 MiB
+  int passive_frames = 1024;   // ~4 MiB of 4 KiB pages
+  int restart_frames = 16384;  // ~64 MiB
   int idle_ms = 1000;
   int poll_ms = 250;
 };
