@@ -1,8 +1,11 @@
 // What every Node provider fake needs besides its protocol: the command line, JSON bodies, and
-// the "<name>_port=<p> control_port=<p>" line tests wait for (tests/fakes/fake_process.h).
-// Node 20, no npm packages. Used by hook/fake_hook.js and webpush/fake_webpush.js; the APNs and
-// FCM fakes predate it.
+// the "<name>_port=<p> control_port=<p>" line tests wait for (tests/fakes/fake_process.h); and
+// for the HTTP/2 fakes, the ways a provider's connection dies under the client. Node 20, no npm
+// packages. Used by hook/fake_hook.js and webpush/fake_webpush.js; the APNs and FCM fakes
+// predate it and take only the connection faults from it.
 'use strict';
+
+const http2 = require('http2');
 
 // `spec`: {program, defaults: {key: value}, options: {'--flag': key}, numeric: [key],
 // required: [key]}. Exits with status 2 and a message on anything unknown or missing.
@@ -67,4 +70,39 @@ function listenAndAnnounce(portName, server, port, host, control, controlPort) {
   });
 }
 
-module.exports = { parseArgs, readBody, readJson, sendJson, listenAndAnnounce };
+// Connection faults for the `reset` and `goaway` rules of an HTTP/2 fake's `server`
+// (http2.createSecureServer). Call before the server listens.
+//   reset(remotePort)               drops the client's TCP connection from that port with a RST,
+//                                   as a crashed peer or a middlebox does: no answer, no GOAWAY,
+//                                   no TLS alert. False when that connection is gone already.
+//   goaway(session, stream, data)   closes the connection as a provider does on shutdown: GOAWAY
+//                                   (debug `data`, optional), the stream reset so the client sees
+//                                   a failed request rather than an answer, the connection
+//                                   dropped soon after.
+function connectionFaults(server) {
+  // The TCP sockets under the TLS sessions, by the client's port. A session's own socket is a
+  // proxy that refuses destroy(), and resetting the TLS layer would still send a close_notify.
+  const rawSockets = new Map();
+  server.on('connection', (socket) => {
+    const port = socket.remotePort;
+    rawSockets.set(port, socket);
+    socket.on('close', () => {
+      if (rawSockets.get(port) === socket) rawSockets.delete(port);
+    });
+  });
+  return {
+    reset(remotePort) {
+      const raw = rawSockets.get(remotePort);
+      if (!raw) return false;
+      raw.resetAndDestroy();
+      return true;
+    },
+    goaway(session, stream, data) {
+      session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id, data);
+      stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      setTimeout(() => session.destroy(), 50);
+    },
+  };
+}
+
+module.exports = { parseArgs, readBody, readJson, sendJson, listenAndAnnounce, connectionFaults };

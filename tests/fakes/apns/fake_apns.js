@@ -14,6 +14,9 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const http2 = require('http2');
+const path = require('path');
+
+const { connectionFaults } = require(path.join(__dirname, '..', 'fake_common.js'));
 
 // ---- command line --------------------------------------------------------------------------
 
@@ -218,18 +221,8 @@ const server = http2.createSecureServer({
   settings: { maxConcurrentStreams: 1 },
 });
 
-// The TCP sockets under the TLS sessions, by the client's port, so a "reset" rule can drop a
-// connection the way a crashed peer or a middlebox does: a TCP RST, no GOAWAY, no TLS alert.
-// (session.socket is a proxy that refuses destroy(), and resetting the TLS layer would
-// still send a close_notify.)
-const rawSockets = new Map();
-server.on('connection', (socket) => {
-  const port = socket.remotePort;
-  rawSockets.set(port, socket);
-  socket.on('close', () => {
-    if (rawSockets.get(port) === socket) rawSockets.delete(port);
-  });
-});
+// The "reset" and "goaway" rules (tests/fakes/fake_common.js).
+const faults = connectionFaults(server);
 
 let nextConnectionId = 0;
 server.on('session', (session) => {
@@ -380,9 +373,7 @@ async function handleStream(stream, headers, body, concurrent, isClosed) {
       record.status = 0;
       record.reason = 'RESET';
       state.stats.resetsSent += 1;
-      const raw = rawSockets.get(session.socket.remotePort);
-      if (raw) raw.resetAndDestroy();
-      else session.destroy();
+      if (!faults.reset(session.socket.remotePort)) session.destroy();
       return;
     }
     if (rule.goaway) {
@@ -392,10 +383,8 @@ async function handleStream(stream, headers, body, concurrent, isClosed) {
       record.reason = 'GOAWAY';
       state.stats.goawaysSent += 1;
       if (!isClosed()) {
-        session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id,
+        faults.goaway(session, stream,
             Buffer.from(JSON.stringify({ reason: rule.reason || 'Shutdown' })));
-        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-        setTimeout(() => session.destroy(), 50);
       }
       return;
     }

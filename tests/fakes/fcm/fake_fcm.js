@@ -17,6 +17,9 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const http2 = require('http2');
+const path = require('path');
+
+const { connectionFaults } = require(path.join(__dirname, '..', 'fake_common.js'));
 
 // ---- command line --------------------------------------------------------------------------
 
@@ -90,7 +93,9 @@ const state = {
 };
 
 function freshStats() {
-  return { tokenRequests: 0, tokensIssued: 0, sendRequests: 0, delivered: 0 };
+  return {
+    tokenRequests: 0, tokensIssued: 0, sendRequests: 0, delivered: 0, resetsSent: 0, goawaysSent: 0,
+  };
 }
 state.stats = freshStats();
 
@@ -316,6 +321,7 @@ async function handleSend(req, res, rec, project) {
 
   const rule = takeRule(state.tokens.get(rec.token));
   if (rule && rule.delayMs) await new Promise((r) => setTimeout(r, rule.delayMs));
+  if (rule && (rule.reset || rule.goaway)) return dropConnection(req, rec, rule);
   if (rule && rule.status && rule.status !== 200) {
     const code = rule.errorCode === undefined ? DEFAULT_ERROR_CODE[rule.status] : rule.errorCode;
     const headers = rule.retryAfter !== undefined ? { 'retry-after': String(rule.retryAfter) } : {};
@@ -326,6 +332,23 @@ async function handleSend(req, res, rec, project) {
   return answer(200, { name: rec.name });
 }
 
+// A `reset` or `goaway` rule: the request gets no answer. Recorded with status 0 and reason
+// RESET / GOAWAY, since libcurl may resend such a request by itself and the client's own log
+// need not show the drop.
+function dropConnection(req, rec, rule) {
+  rec.status = 0;
+  rec.reason = rule.reset ? 'RESET' : 'GOAWAY';
+  const stream = req.stream;  // undefined on HTTP/1.1, which has no GOAWAY: reset instead
+  if (rule.goaway && stream) {
+    state.stats.goawaysSent += 1;
+    // Google sends a plain GOAWAY (no JSON reason as APNs has).
+    if (!stream.destroyed && !stream.session.destroyed) faults.goaway(stream.session, stream);
+    return;
+  }
+  state.stats.resetsSent += 1;
+  if (!faults.reset(req.socket.remotePort)) req.socket.destroy();
+}
+
 // ---- the FCM / OAuth2 side ---------------------------------------------------------------------
 
 const server = http2.createSecureServer({
@@ -333,6 +356,7 @@ const server = http2.createSecureServer({
   key: fs.readFileSync(opts.key),
   allowHTTP1: true,  // Google's token endpoint speaks both; clients may pick HTTP/1.1 for it
 });
+const faults = connectionFaults(server);  // the "reset" and "goaway" rules
 
 server.on('request', (req, res) => {
   const path = req.url.split('?')[0];
