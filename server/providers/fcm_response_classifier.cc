@@ -108,10 +108,8 @@ FcmClassification ClassifyFcmAnswer(const FcmAnswer& a, absl::Time now) {
   } else if (code == "INVALID_ARGUMENT") {
     r.outcome = e.bad_token ? Outcome::kTokenDead : Outcome::kPermanentFailure;
     if (e.bad_token) r.reason = "INVALID_ARGUMENT (invalid registration token)";
-  } else if (code == "QUOTA_EXCEEDED") {
-    r.outcome = Outcome::kRetry;
-    if (!r.retry_after || *r.retry_after < kFcmQuotaRetryFloor) r.retry_after = kFcmQuotaRetryFloor;
-  } else if (code == "UNAVAILABLE" || code == "INTERNAL" || code == "UNSPECIFIED_ERROR") {
+  } else if (code == "QUOTA_EXCEEDED" || code == "UNAVAILABLE" || code == "INTERNAL" ||
+             code == "UNSPECIFIED_ERROR") {
     r.outcome = Outcome::kRetry;
   } else if (code == "THIRD_PARTY_AUTH_ERROR" || code == "APNS_AUTH_ERROR" ||
              code == "PERMISSION_DENIED") {

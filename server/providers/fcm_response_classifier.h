@@ -24,11 +24,11 @@ struct FcmClassification {
   bool access_token_rejected = false;
 };
 
-// Google's QUOTA_EXCEEDED guidance: wait at least a minute before the first retry.
-inline constexpr absl::Duration kFcmQuotaRetryFloor = absl::Seconds(60);
-
 // `now` converts an HTTP-date Retry-After into a delay. `result.reason` is the FCM errorCode
 // (or the RPC status when there is none), never the message text, which may quote the token.
+// QUOTA_EXCEEDED carries Retry-After as FCM sent it: Google's "at least a minute" is the
+// engine's quota floor (engine.quota_backoff_seconds, default 60, retry_policy.h), one knob for
+// every provider's quota answers.
 FcmClassification ClassifyFcmAnswer(const FcmAnswer& answer, absl::Time now);
 
 }  // namespace pushgate::providers

@@ -90,6 +90,21 @@ TEST(Settle, RetryHonoursRetryAfter) {
   EXPECT_EQ(Settle(Policy(), in).next_attempt_at_ms, in.now_ms + 60'000);
 }
 
+// FCM passes QUOTA_EXCEEDED's Retry-After through as sent; Google's minute is this floor, so
+// quota_backoff_seconds moves it for FCM as for APNs.
+TEST(Settle, FcmQuotaExceededWaitsForTheConfiguredQuotaFloor) {
+  SettleInput in = Input(Outcome::kRetry, 429, "QUOTA_EXCEEDED");
+  in.channel = store::Channel::kFcm;
+  in.result.retry_after = absl::Seconds(5);
+  EXPECT_EQ(Settle(Policy(), in).next_attempt_at_ms, in.now_ms + 60'000);
+  config::EngineConfig engine;
+  engine.max_attempts = 3;
+  engine.quota_backoff_seconds = 1;
+  EXPECT_EQ(Settle(RetryPolicy::FromConfig(engine), in).next_attempt_at_ms, in.now_ms + 5'000);
+  in.result.retry_after.reset();
+  EXPECT_EQ(Settle(RetryPolicy::FromConfig(engine), in).next_attempt_at_ms, in.now_ms + 1'000);
+}
+
 TEST(Settle, ConfigErrorRetriesAfterAMinuteAndNeverOnAttemptCount) {
   SettleInput in = Input(Outcome::kConfigError, 403, "InvalidProviderToken");
   in.attempt_number = 10;  // well past max_attempts
