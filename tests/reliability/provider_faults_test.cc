@@ -4,6 +4,7 @@
 // while it runs. Everything ends delivered or settled with the right reason, no good token is
 // retired, retries wait as long as Retry-After says, and memory stays bounded.
 #include <cstdlib>
+#include <ostream>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -185,6 +186,11 @@ struct TokenFault {
   std::string fake_reason = "";
   bool fcm = false;  // the victim is on FCM (else APNs)
 };
+
+// Names the row in test listings (ctest shows GetParam()), instead of its bytes.
+void PrintTo(const TokenFault& fault, std::ostream* os) {
+  *os << (fault.fcm ? "FCM " : "APNs ") << fault.name;
+}
 
 class TokenFaultTest : public ProviderFaultTest,
                        public ::testing::WithParamInterface<TokenFault> {};
