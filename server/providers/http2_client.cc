@@ -3,6 +3,7 @@
 #include "providers/http2_client.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -117,6 +118,7 @@ class CurlHttp2Client final : public Http2Client {
 
  private:
   void Run() {
+    pthread_setname_np(pthread_self(), "http2-client");  // visible in top -H and perf
     LogInfo("http2_client_started",
             {{"max_in_flight", std::to_string(options_.max_in_flight)},
              {"max_connections_per_pool", std::to_string(options_.max_connections_per_pool)}});

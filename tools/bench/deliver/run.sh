@@ -21,7 +21,8 @@
 #   added to every answer; reports received_at → provider-accepted percentiles.
 #
 # Environment: USERS, NOTIFICATIONS, RATE, CONNECTIONS (webhook client), MAX_IN_FLIGHT and
-# CLAIM_BATCH (engine; defaults 128 and 256), KEEP=1 (keep the work dir).
+# CLAIM_BATCH (engine; defaults 128 and 256), KEEP=1 (keep the work dir), LOG_LEVEL (pushgate's;
+# default warn; info adds e.g. the HTTP/2 client's passes and completions at shutdown).
 # BUILD_DIR defaults to build-engine-rel (cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo; targets
 # pushgate and deliver_bench).
 set -euo pipefail
@@ -95,7 +96,7 @@ write_config() {
   cat > "$1.json" <<JSON
 {
   "data_dir": "$1",
-  "log_level": "warn",
+  "log_level": "${LOG_LEVEL:-warn}",
   "http": {"address": "127.0.0.1:0"},
   "grpc": {"address": "127.0.0.1:0", "plaintext": true},
   "limits": {"grpc": {"requests_per_second": 0}},
