@@ -68,6 +68,8 @@ class CurlHttp2Client final : public Http2Client {
     housekeeping_interval_ = std::clamp<std::chrono::milliseconds>(
         idle_pool_timeout_ / 2, std::chrono::milliseconds(100), std::chrono::seconds(60));
     next_housekeeping_ = std::chrono::steady_clock::now() + housekeeping_interval_;
+    batch_window_ = std::chrono::microseconds(absl::ToInt64Microseconds(
+        std::clamp(options.batch_window, absl::ZeroDuration(), absl::Seconds(1))));
   }
 
   ~CurlHttp2Client() override {
@@ -124,6 +126,7 @@ class CurlHttp2Client final : public Http2Client {
              {"max_connections_per_pool", std::to_string(options_.max_connections_per_pool)}});
     while (TakeInbox()) {
       ++loops_;
+      last_pass_ = std::chrono::steady_clock::now();
       StartQueued();
       int running = 0;
       curl_multi_perform(multi_, &running);
@@ -132,6 +135,7 @@ class CurlHttp2Client final : public Http2Client {
       // handles is due at once, so the poll below returns immediately.
       StartQueued();
       Housekeeping();
+      WaitOutBatchWindow();
       curl_multi_poll(multi_, nullptr, 0, kPollTimeoutMs, nullptr);
     }
     FailEverything();
@@ -142,6 +146,15 @@ class CurlHttp2Client final : public Http2Client {
     // number of transfers libcurl holds, so few completions per loop means more CPU each).
     LogInfo("http2_client_stopped",
             {{"loops", std::to_string(loops_)}, {"completed", std::to_string(completed_)}});
+  }
+
+  // While answers are awaited, lets the batch window pass since the pass began so that the next
+  // pass handles every answer that came in meanwhile (see Http2ClientOptions::batch_window).
+  // Idle, the thread just waits: the first request or answer is handled at once.
+  void WaitOutBatchWindow() {
+    if (in_flight_ == 0 || batch_window_.count() <= 0) return;
+    const auto next_pass = last_pass_ + batch_window_;
+    if (std::chrono::steady_clock::now() < next_pass) std::this_thread::sleep_until(next_pass);
   }
 
   // Moves the inbox to the queue; false once Shutdown() was called (the inbox is then closed
@@ -330,6 +343,8 @@ class CurlHttp2Client final : public Http2Client {
   std::chrono::milliseconds idle_pool_timeout_;
   std::chrono::milliseconds housekeeping_interval_;
   std::chrono::steady_clock::time_point next_housekeeping_;
+  std::chrono::microseconds batch_window_;
+  std::chrono::steady_clock::time_point last_pass_;
   uint64_t loops_ = 0;
   uint64_t completed_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Pool>> pools_;
@@ -353,6 +368,9 @@ absl::StatusOr<std::unique_ptr<Http2Client>> StartHttp2Client(const Http2ClientO
   if (options.max_in_flight == 0) return absl::InvalidArgumentError("max_in_flight must be > 0");
   if (options.max_connections_per_pool == 0) {
     return absl::InvalidArgumentError("max_connections_per_pool must be > 0");
+  }
+  if (options.batch_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("batch_window must not be negative");
   }
   if (absl::Status curl = CheckCurl(); !curl.ok()) return curl;
 

@@ -666,5 +666,38 @@ TEST_F(Http2ClientTest, StartRejectsZeroBounds) {
   EXPECT_FALSE(StartHttp2Client(options).ok());
 }
 
+TEST_F(Http2ClientTest, StartRejectsANegativeBatchWindow) {
+  Http2ClientOptions options;
+  options.batch_window = absl::Microseconds(-1);
+  absl::StatusOr<std::unique_ptr<Http2Client>> client = StartHttp2Client(options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_THAT(std::string(client.status().message()), HasSubstr("batch_window"));
+}
+
+// The batch window only spaces the client's passes; with it off (every answer handled as it
+// arrives) and with a long one, concurrent and sequential requests all get their answers.
+TEST_F(Http2ClientTest, EveryRequestIsAnsweredWithOrWithoutABatchWindow) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  for (absl::Duration window : {absl::ZeroDuration(), absl::Milliseconds(50)}) {
+    Http2ClientOptions options;
+    options.batch_window = window;
+    auto client = StartClient(options);
+    ASSERT_TRUE(client);
+    constexpr int kRequests = 20;
+    Results results;
+    for (int i = 0; i < kRequests; ++i) {
+      client->Send(Request(*server, absl::StrCat("/slow?ms=20&i=", i)), results.Callback());
+    }
+    EXPECT_THAT(results.Wait(kRequests), Each(Field(&Http2Response::status, 200)))
+        << "window " << window;
+    // One after another: each answer lets the next request start.
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(SendAndWait(*client, Request(*server, "/ok")).status, 200) << "window " << window;
+    }
+    EXPECT_EQ(client->Pending(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace pushgate::providers

@@ -31,6 +31,8 @@ ABSL_FLAG(int, window, 0, "outstanding requests the producer keeps (0: 2 x max_i
 ABSL_FLAG(int, max_in_flight, 500, "Http2ClientOptions::max_in_flight");
 ABSL_FLAG(int, connections, 4, "Http2ClientOptions::max_connections_per_pool");
 ABSL_FLAG(int, body_bytes, 340, "request body size");
+ABSL_FLAG(int, batch_window_us, -1,
+          "Http2ClientOptions::batch_window in microseconds (-1: the client's default)");
 
 namespace {
 
@@ -161,6 +163,9 @@ int main(int argc, char** argv) {
   Http2ClientOptions options;
   options.max_in_flight = static_cast<size_t>(absl::GetFlag(FLAGS_max_in_flight));
   options.max_connections_per_pool = static_cast<size_t>(absl::GetFlag(FLAGS_connections));
+  if (absl::GetFlag(FLAGS_batch_window_us) >= 0) {
+    options.batch_window = absl::Microseconds(absl::GetFlag(FLAGS_batch_window_us));
+  }
   auto client = pushgate::providers::StartHttp2Client(options);
   if (!client.ok()) {
     std::fprintf(stderr, "StartHttp2Client: %s\n", client.status().ToString().c_str());
