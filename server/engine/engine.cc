@@ -236,6 +236,7 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
     auto info = std::make_shared<Claimed>();
     info->record = std::move(n.notification);
     info->ringing_call = IsRingingCall(info->record.type, info->record.call_action);
+    info->delivery_count = n.delivery_count;
     absl::StatusOr<providers::NotificationContent> parsed =
         providers::ParseStoredPayload(n.payload);
     bool dropped = false;
@@ -255,14 +256,12 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
       // sending again would only duplicate the push.
       if (!held_.insert(d.delivery.id).second) continue;
       if (dropped) {
-        SettleLocally(d.delivery.id, info->record.id, store::DeliveryState::kSkipped,
-                      kReasonDroppedByRule);
+        SettleLocally(d.delivery.id, *info, store::DeliveryState::kSkipped, kReasonDroppedByRule);
         continue;
       }
       if (!info->content) {
         // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
-        SettleLocally(d.delivery.id, info->record.id, store::DeliveryState::kFailed,
-                      kReasonBadPayload);
+        SettleLocally(d.delivery.id, *info, store::DeliveryState::kFailed, kReasonBadPayload);
         continue;
       }
       ready_.push_back(Ready{info, std::move(d)});
@@ -304,16 +303,16 @@ void Engine::SendOne(Ready& ready) {
   const bool ringing = n.ringing_call && !to_hook;
   if (ringing && CallExpired(n.record.type, n.record.call_action, n.record.received_at_ms,
                              options_.config.call_expiry_seconds, now)) {
-    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, store::kReasonExpired);
+    SettleLocally(id, n, store::DeliveryState::kSkipped, store::kReasonExpired);
     return;
   }
   if (!to_hook && !d.registration.active) {
-    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
+    SettleLocally(id, n, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
     return;
   }
   providers::Provider* provider = providers_->Find(n.record.app_id, d.delivery.channel);
   if (provider == nullptr) {
-    SettleLocally(id, n.record.id, store::DeliveryState::kSkipped, kReasonNoProvider);
+    SettleLocally(id, n, store::DeliveryState::kSkipped, kReasonNoProvider);
     return;
   }
   Send send;
@@ -326,6 +325,7 @@ void Engine::SendOne(Ready& ready) {
   send.started_at_ms = now;
   send.received_at_ms = n.record.received_at_ms;
   send.ringing_call = ringing;
+  send.sibling_count = n.delivery_count;
   send.content = n.content;
 
   providers::SendRequest request;
@@ -355,12 +355,13 @@ void Engine::SendOne(Ready& ready) {
   });
 }
 
-void Engine::SettleLocally(int64_t delivery_id, int64_t notification_id, store::DeliveryState state,
-                           const std::string& reason) {
+void Engine::SettleLocally(int64_t delivery_id, const Claimed& notification,
+                           store::DeliveryState state, const std::string& reason) {
   held_.erase(delivery_id);
   store::DeliveryOutcome o;
   o.delivery_id = delivery_id;
-  o.notification_id = notification_id;
+  o.notification_id = notification.record.id;
+  o.sibling_count = notification.delivery_count;
   o.state = state;
   o.reason = reason;
   outcomes_.push_back(std::move(o));
@@ -413,6 +414,7 @@ void Engine::Settle(Answer& a) {
   o.registration_id = s.registration_id;
   o.retire_detail = d.retire_detail;
   o.retire_unless_updated_since_ms = d.retire_unless_updated_since_ms;
+  o.sibling_count = s.sibling_count;
   outcomes_.push_back(std::move(o));
 }
 

@@ -120,6 +120,7 @@ class Engine {
     int64_t started_at_ms = 0;
     int64_t received_at_ms = 0;
     bool ringing_call = false;
+    int sibling_count = 0;  // the notification's deliveries (DeliveryOutcome::sibling_count)
     std::shared_ptr<const providers::NotificationContent> content;  // alive until answered
   };
   struct Answer {
@@ -134,6 +135,7 @@ class Engine {
     store::NotificationRecord record;
     std::shared_ptr<const providers::NotificationContent> content;
     bool ringing_call = false;
+    int delivery_count = 0;  // ClaimedNotification::delivery_count
   };
   struct Ready {
     std::shared_ptr<const Claimed> notification;
@@ -149,7 +151,7 @@ class Engine {
   void Pump();
   void SendOne(Ready& ready);
   // A delivery decided without asking a provider (skipped, or failed locally).
-  void SettleLocally(int64_t delivery_id, int64_t notification_id, store::DeliveryState state,
+  void SettleLocally(int64_t delivery_id, const Claimed& notification, store::DeliveryState state,
                      const std::string& reason);
   void Settle(Answer& answer);
   void FlushOutcomes();

@@ -311,6 +311,30 @@ void UpdateNotification(WriteTxn& txn, const NotificationRecord& n, int64_t leas
   update->exec();
 }
 
+// A notification whose deliveries a RecordOutcomes batch settled.
+struct Touched {
+  int64_t notification_id = 0;
+  int sibling_count = 0;  // DeliveryOutcome::sibling_count
+  std::vector<DeliveryStateView> settled;
+};
+
+// The states of all of the notification's deliveries. When this batch settled as many as the
+// notification has (planning happens once, settles are guarded by state = 'sending' so each
+// counts once), they are all of them: no read. Otherwise the others are read back.
+std::vector<DeliveryStateView> StatesOf(WriteTxn& txn, const Touched& t) {
+  if (t.sibling_count > 0 && static_cast<int>(t.settled.size()) == t.sibling_count) {
+    return t.settled;
+  }
+  std::vector<DeliveryStateView> states;
+  CachedStatement select = txn.Statement(kDeliveryStates);
+  select->bind(1, t.notification_id);
+  while (select->executeStep()) {
+    states.push_back(
+        DeliveryStateView{StateOf(Text(*select, 0)), Int64(*select, 1), Text(*select, 2)});
+  }
+  return states;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ClaimedNotification>> ClaimDueInTxn(WriteTxn& txn,
@@ -381,6 +405,7 @@ absl::StatusOr<std::vector<ClaimedNotification>> ClaimDueInTxn(WriteTxn& txn,
       }
     }
     n.updated_at_ms = now;
+    c.delivery_count = static_cast<int>(states.size());
     UpdateNotification(txn, n, lease, now);
     CountNotificationMove(txn, was, n.state);
     claimed.push_back(std::move(c));
@@ -392,14 +417,16 @@ absl::StatusOr<RecordResult> RecordOutcomesInTxn(WriteTxn& txn,
                                                  const std::vector<DeliveryOutcome>& outcomes,
                                                  int64_t now_ms) {
   RecordResult result;
-  std::vector<int64_t> touched;  // notifications, in first-seen order
+  std::vector<Touched> touched;  // notifications, in first-seen order
   for (const DeliveryOutcome& o : outcomes) {
+    const int64_t next_attempt_at =
+        o.state == DeliveryState::kRetryWait ? o.next_attempt_at_ms : now_ms;
     {
       CachedStatement settle = txn.Statement(kSettle);
       settle->bind(1, o.delivery_id);
       settle->bind(2, DeliveryStateName(o.state));
       settle->bind(3, o.attempt ? 1 : 0);
-      settle->bind(4, o.state == DeliveryState::kRetryWait ? o.next_attempt_at_ms : now_ms);
+      settle->bind(4, next_attempt_at);
       BindTextOrNull(*settle, 5, o.provider_message_id);
       settle->bind(6, o.http_status);
       BindTextOrNull(*settle, 7, o.reason);
@@ -424,26 +451,21 @@ absl::StatusOr<RecordResult> RecordOutcomesInTxn(WriteTxn& txn,
         ++result.retired_registrations;
       }
     }
-    if (std::find(touched.begin(), touched.end(), o.notification_id) == touched.end()) {
-      touched.push_back(o.notification_id);
+    auto t = std::find_if(touched.begin(), touched.end(),
+                          [&](const Touched& x) { return x.notification_id == o.notification_id; });
+    if (t == touched.end()) {
+      t = touched.insert(touched.end(), Touched{o.notification_id, o.sibling_count, {}});
     }
+    // Exactly what the settle wrote (last_reason NULL reads back as "").
+    t->settled.push_back(DeliveryStateView{o.state, next_attempt_at, o.reason});
   }
 
-  for (int64_t notification_id : touched) {
-    std::vector<DeliveryStateView> states;
-    {
-      CachedStatement select = txn.Statement(kDeliveryStates);
-      select->bind(1, notification_id);
-      while (select->executeStep()) {
-        states.push_back(
-            DeliveryStateView{StateOf(Text(*select, 0)), Int64(*select, 1), Text(*select, 2)});
-      }
-    }
-    const Settlement s = SummarizeDeliveries(states);
+  for (const Touched& t : touched) {
+    const Settlement s = SummarizeDeliveries(StatesOf(txn, t));
     if (s.kind == Settlement::Kind::kInProgress) continue;
     const bool done = s.kind == Settlement::Kind::kDone;
     CachedStatement update = txn.Statement(kSettleNotification);
-    update->bind(1, notification_id);
+    update->bind(1, t.notification_id);
     update->bind(2, done ? "done" : "dispatching");
     BindTextOrNull(*update, 3, done ? NotificationOutcomeName(s.outcome) : "");
     update->bind(4, done ? now_ms : s.next_attempt_at_ms);

@@ -140,6 +140,9 @@ struct ClaimedNotification {
   std::string payload;              // the webhook body as stored
   bool first_claim = false;         // its deliveries were planned by this claim
   std::vector<ClaimedDelivery> to_send;
+  // How many deliveries the notification has, sent now or not. Planning happens once, so the
+  // number holds until the notification is deleted (see DeliveryOutcome::sibling_count).
+  int delivery_count = 0;
 };
 
 // ---- settling -------------------------------------------------------------------------------
@@ -164,6 +167,10 @@ struct DeliveryOutcome {
   int64_t registration_id = 0;
   std::string retire_detail;
   int64_t retire_unless_updated_since_ms = 0;
+  // The notification's delivery_count from its claim, 0 when unknown. When a batch settles
+  // that many of the notification's deliveries, their states are all of its states and the
+  // notification is settled from them without reading its deliveries back.
+  int sibling_count = 0;
 };
 
 struct RecordResult {

@@ -278,6 +278,50 @@ TEST_F(DeliveryStoreTest, NotificationWaitsForAllDeliveriesAndSumsThemUp) {
   EXPECT_EQ(NotificationColumn(id, "outcome"), "partially_delivered");
 }
 
+// The engine passes the claim's delivery_count with each outcome: a batch that settles all of a
+// notification's deliveries settles the notification from them; one that settles fewer (here:
+// a planned-skipped sibling that was never sent) still sums up every delivery.
+TEST_F(DeliveryStoreTest, BatchSettlesANotificationFromAllItsDeliveriesAndNoFewer) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "ipad", std::string(64, 'b')), kT0);
+  RegisterOrDie(stores_.sqlite(), Fcm("alice", "pixel", "fcm-1"), kT0);  // no provider: skipped
+  RegisterOrDie(stores_.sqlite(), Apns("bob", "iphone", std::string(64, 'c')), kT0);
+  RegisterOrDie(stores_.sqlite(), Apns("bob", "ipad", std::string(64, 'd')), kT0);
+  const int64_t for_alice = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  const int64_t for_bob = IngestOrDie(stores_.sqlite(), Chat("bob", kT0 + 1));
+  std::vector<ClaimedNotification> claimed = Claim(kT0 + 10);
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_EQ(claimed[0].notification.id, for_alice);
+  EXPECT_EQ(claimed[0].delivery_count, 3);
+  EXPECT_EQ(claimed[1].delivery_count, 2);
+  ASSERT_EQ(claimed[0].to_send.size(), 2u);
+  ASSERT_EQ(claimed[1].to_send.size(), 2u);
+
+  std::vector<DeliveryOutcome> batch;
+  for (const ClaimedNotification& c : claimed) {
+    for (const store::ClaimedDelivery& d : c.to_send) {
+      batch.push_back(Outcome(d, DeliveryState::kDelivered, 200, "", kT0 + 30));
+      batch.back().sibling_count = c.delivery_count;
+    }
+  }
+  // Bob's second device asks for a retry: his notification waits for it, without a lease.
+  batch.back() =
+      Outcome(claimed[1].to_send[1], DeliveryState::kRetryWait, 503, "Unavailable", kT0 + 30);
+  batch.back().next_attempt_at_ms = kT0 + 5000;
+  batch.back().sibling_count = 2;
+  store::RecordResult r = Record(batch, kT0 + 31);
+  EXPECT_EQ(r.settled, 4);
+  EXPECT_EQ(r.finished_notifications, 1);
+  EXPECT_EQ(r.earliest_retry_at_ms, kT0 + 5000);
+  EXPECT_EQ(NotificationColumn(for_alice, "state"), "done");
+  EXPECT_EQ(NotificationColumn(for_alice, "outcome"), "partially_delivered");  // the skipped one
+  EXPECT_EQ(NotificationColumn(for_bob, "state"), "dispatching");
+  EXPECT_EQ(NotificationColumn(for_bob, "next_attempt_at"), std::to_string(kT0 + 5000));
+  EXPECT_EQ(NotificationColumn(for_bob, "lease_until"), "");
+  EXPECT_EQ(NotificationCount("done"), 1);
+  EXPECT_EQ(NotificationCount("dispatching"), 1);
+}
+
 TEST_F(DeliveryStoreTest, StaleOutcomeIsIgnored) {
   RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
   IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
