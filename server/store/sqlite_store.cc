@@ -167,7 +167,7 @@ absl::Status SqliteStore::IngestNotification(NewNotification n, Callback<IngestR
         }
         done(std::move(outcome));
       },
-      JobShape::kSingleStatement);
+      JobShape::kMultiStatement);
 }
 
 absl::Status SqliteStore::CheckWritable() {
