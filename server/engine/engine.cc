@@ -448,7 +448,10 @@ void Engine::FlushOutcomes() {
         } else {
           stats_.record_failures += count;
         }
-        wake_.notify_one();
+        // Only Stop() waits for record jobs: the dispatcher's wait ignores them (a new retry
+        // time counts from its next turn), so waking it for every commit only cost it a
+        // futex round trip per record job.
+        if (stopping_) wake_.notify_one();
       });
   if (queued.ok()) {
     outcomes_.clear();
