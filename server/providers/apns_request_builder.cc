@@ -119,13 +119,9 @@ void PutAlert(std::string& out, JsonObjectText& parent, const NotificationConten
   alert.Close();
 }
 
-std::string RenderAlert(const NotificationContent& c, const ApnsBuildOptions& o, const Shape& s) {
-  std::string out;
-  out.reserve(512 + c.message_json.size() + c.custom_json.size());
-  TopLevel j(out, c, s);
-  j.KeyAps();
-  JsonObjectText aps(out);
-  PutAlert(out, aps, c, s);
+// What an alert's `aps` carries besides the alert itself.
+void PutAlertApsFields(JsonObjectText& aps, const NotificationContent& c,
+                       const ApnsBuildOptions& o) {
   // CometChat's badge count is the user's total unread (§1.5): exactly what the icon shows.
   if (c.unread_message_count) aps.Int("badge", *c.unread_message_count);
   aps.NonEmptyString("sound", c.apns_sound.empty() ? o.sound : c.apns_sound);
@@ -138,24 +134,23 @@ std::string RenderAlert(const NotificationContent& c, const ApnsBuildOptions& o,
   // An incoming call is worth breaking through a Focus, where the app has the entitlement
   // (without it iOS delivers the alert as "active").
   if (IsCallInitiated(c)) aps.String("interruption-level", "time-sensitive");
-  aps.Close();
-  j.CometChatFields(c.type == "call");
-  j.ExtraDataMessageAndCustom();
-  return out;
 }
 
-// PushKit hands the whole dictionary to the app, which reports the call to CallKit from the
-// call fields. The alert is not shown for VoIP; it is there so that `aps` is never empty and
-// the payload reads like the alert one.
-std::string RenderVoip(const NotificationContent& c, const Shape& s) {
+// The body: an alert push with `alert_options`; a VoIP push without (null). PushKit hands the
+// whole dictionary to the app, which reports the call to CallKit from the call fields; the
+// alert is not shown for VoIP, it is there so that `aps` is never empty and the payload reads
+// like the alert one.
+std::string Render(const NotificationContent& c, const Shape& s,
+                   const ApnsBuildOptions* alert_options) {
   std::string out;
   out.reserve(512 + c.message_json.size() + c.custom_json.size());
   TopLevel j(out, c, s);
   j.KeyAps();
   JsonObjectText aps(out);
   PutAlert(out, aps, c, s);
+  if (alert_options != nullptr) PutAlertApsFields(aps, c, *alert_options);
   aps.Close();
-  j.CometChatFields(/*is_call=*/true);
+  j.CometChatFields(alert_options == nullptr || c.type == "call");
   j.ExtraDataMessageAndCustom();
   return out;
 }
@@ -292,9 +287,7 @@ absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
   const size_t limit = voip ? options.max_voip_payload_bytes : options.max_alert_payload_bytes;
   Shape shape;
   shape.body = content.body;
-  auto render = [&] {
-    return voip ? RenderVoip(content, shape) : RenderAlert(content, options, shape);
-  };
+  auto render = [&] { return Render(content, shape, voip ? nullptr : &options); };
   out.body = render();
   if (out.body.size() > limit && shape.with_message && !content.message_json.empty()) {
     shape.with_message = false;
