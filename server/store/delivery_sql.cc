@@ -18,16 +18,12 @@ namespace {
 
 // Walks the partial index notifications_due (its WHERE is exactly `state != 'done'`) in
 // next_attempt_at order. The lease test is kept although a leased row's next_attempt_at is its
-// lease_until (see delivery_sql.h), so the rule reads as documented. The payload is a rowid
-// lookup in notification_payloads (migration 0006). LEFT JOIN: a notification whose payload
-// row is missing still comes back (with an empty payload, which the engine fails as
-// bad_payload) instead of stalling at the head of the queue.
+// lease_until (see delivery_sql.h), so the rule reads as documented.
 constexpr char kSelectDue[] =
-    "SELECT n.id, n.app_id, n.uid, n.type, n.call_action, n.call_session_id, n.tag, "
-    "n.conversation_id, n.sender, p.payload, n.received_at, n.state, n.updated_at "
-    "FROM notifications n LEFT JOIN notification_payloads p ON p.notification_id = n.id "
-    "WHERE n.state != 'done' AND n.next_attempt_at <= ?1 "
-    "AND (n.lease_until IS NULL OR n.lease_until < ?1) ORDER BY n.next_attempt_at LIMIT ?2";
+    "SELECT id, app_id, uid, type, call_action, call_session_id, tag, conversation_id, sender, "
+    "payload, received_at, state, updated_at FROM notifications "
+    "WHERE state != 'done' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until < ?1) "
+    "ORDER BY next_attempt_at LIMIT ?2";
 
 constexpr char kUpdateNotification[] =
     "UPDATE notifications SET state = ?2, outcome = ?3, lease_until = ?4, next_attempt_at = ?5, "

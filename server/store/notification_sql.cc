@@ -12,12 +12,9 @@ namespace {
 
 constexpr char kInsert[] =
     "INSERT INTO notifications (app_id, uid, type, call_action, call_session_id, tag, "
-    "conversation_id, sender, dedupe_hash, received_at, state, next_attempt_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?10, ?10)";
-
-// The body lives apart from the row the engine keeps updating (migration 0006).
-constexpr char kInsertPayload[] =
-    "INSERT INTO notification_payloads (notification_id, payload) VALUES (?1, ?2)";
+    "conversation_id, sender, dedupe_hash, payload, received_at, state, next_attempt_at, "
+    "updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?11, ?11)";
 
 // The in-memory set is a hint (see recent_dedupe_keys.h): the row it names must still exist and
 // still carry the key. A rowid lookup, and only for a payload seen within the window.
@@ -33,9 +30,9 @@ void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
 
 int64_t Insert(WriteTxn& txn, const NewNotification& n) {
   CachedStatement insert = txn.Statement(kInsert);
-  // bindNoCopy: `n` outlives the statements' use, and copying a kilobyte of payload per row
-  // into SQLite's binding is measurable on this path. The cached statements' bindings are
-  // cleared when they go out of scope.
+  // bindNoCopy: `n` outlives the statement's use, and copying a kilobyte of payload per row
+  // into SQLite's binding is measurable on this path. The cached statement's bindings are
+  // cleared when `insert` goes out of scope.
   insert->bindNoCopy(1, n.app_id);
   insert->bindNoCopy(2, n.uid);
   insert->bindNoCopy(3, n.type);
@@ -49,16 +46,12 @@ int64_t Insert(WriteTxn& txn, const NewNotification& n) {
   } else {
     insert->bind(9, n.dedupe_hash);
   }
-  insert->bind(10, n.received_at_ms);
+  insert->bindNoCopy(10, n.payload);
+  insert->bind(11, n.received_at_ms);
   insert->exec();
   // sqlite3_last_insert_rowid() rather than RETURNING, which buffers its rows in an ephemeral
   // table: measured 1 us of the writer's ~13 us per row.
-  const int64_t id = sqlite3_last_insert_rowid(txn.db().getHandle());
-  CachedStatement payload = txn.Statement(kInsertPayload);
-  payload->bind(1, id);
-  payload->bindNoCopy(2, n.payload);
-  payload->exec();
-  return id;
+  return sqlite3_last_insert_rowid(txn.db().getHandle());
 }
 
 bool StillHoldsKey(WriteTxn& txn, int64_t id, int64_t hash) {
@@ -93,15 +86,10 @@ void ProbeNotificationSpaceInTxn(WriteTxn& txn) {
   SQLite::Database& db = txn.db();
   db.exec("SAVEPOINT probe");
   try {
-    // What an ingest writes: the row (with its index entries) and its body. The body is eight
-    // pages long: an ingest can need a new page in each table and a split in several indexes,
-    // and a probe that fits in the one page the engine's settles just freed would call the
-    // store writable while every webhook still gets 503.
     db.exec(
-        "INSERT INTO notifications (app_id, uid, type, received_at, next_attempt_at, updated_at) "
-        "VALUES ('', '', 'chat', 0, 0, 0); "
-        "INSERT INTO notification_payloads (notification_id, payload) VALUES (last_insert_rowid(), "
-        "printf('%.*c', 8 * (SELECT page_size FROM pragma_page_size), 'x'))");
+        "INSERT INTO notifications (app_id, uid, type, payload, received_at, next_attempt_at, "
+        "updated_at) VALUES ('', '', 'chat', "
+        "printf('%.*c', (SELECT page_size FROM pragma_page_size), 'x'), 0, 0, 0)");
   } catch (...) {
     db.tryExec("ROLLBACK TO probe");
     db.tryExec("RELEASE probe");

@@ -17,14 +17,14 @@ namespace pushgate::store {
 // takes the key over. `recent` belongs to the writer thread; every ingest goes through it.
 // A dedupe_hash of 0 means "no key" (stored NULL, never deduplicated): a real SHA-256 prefix is
 // 0 with probability 2^-64, and callers that have no payload hash must not collide on 0.
-// Two statements (the row, then its payload in notification_payloads): run it as a
-// JobShape::kMultiStatement job, so that a failure between them leaves neither.
+// One statement: run it as a JobShape::kSingleStatement job.
 absl::StatusOr<IngestResult> IngestNotificationInTxn(WriteTxn& txn, const NewNotification& n,
                                                      RecentDedupeKeys& recent);
 
-// Inserts a notification with an eight-page payload and undoes it at once (its own savepoint).
-// That needs free or new pages, at least as many as one ingest of a typical body, and throws
-// what a real ingest would get now (disk full, page cap reached). For health probes.
+// Inserts a notification with a page-sized payload and undoes it at once (its own savepoint).
+// A page-sized row cannot fit in what is left of a leaf page, so this needs at least one free
+// or new page and throws what a real ingest would get now (disk full, page cap reached). For
+// health probes.
 void ProbeNotificationSpaceInTxn(WriteTxn& txn);
 
 }  // namespace pushgate::store

@@ -167,7 +167,7 @@ absl::Status SqliteStore::IngestNotification(NewNotification n, Callback<IngestR
         }
         done(std::move(outcome));
       },
-      JobShape::kMultiStatement);
+      JobShape::kSingleStatement);
 }
 
 absl::Status SqliteStore::CheckWritable() {

@@ -3,14 +3,10 @@
 namespace pushgate::store {
 
 // One fixed name is enough: jobs run one after another and each savepoint is released or
-// rolled back before the next job starts. Prepared once (the statement cache), not compiled
-// per job: every ingest opens one, and compiling SAVEPOINT and RELEASE cost more than running
-// them.
-void WriteTxn::Exec(const char* sql) { statements_.Get(sql)->exec(); }
-
+// rolled back before the next job starts.
 void WriteTxn::OpenSavepoint() {
   if (savepoint_open_) return;
-  Exec("SAVEPOINT job");
+  db_.exec("SAVEPOINT job");
   savepoint_open_ = true;
 }
 
@@ -24,14 +20,14 @@ void WriteTxn::RollbackJob() {
   if (!savepoint_open_) return;
   savepoint_open_ = false;
   // ROLLBACK TO leaves the savepoint on the stack; RELEASE removes it.
-  Exec("ROLLBACK TO job");
-  Exec("RELEASE job");
+  db_.exec("ROLLBACK TO job");
+  db_.exec("RELEASE job");
 }
 
 void WriteTxn::ReleaseJob() {
   if (!savepoint_open_) return;
   savepoint_open_ = false;
-  Exec("RELEASE job");
+  db_.exec("RELEASE job");
 }
 
 }  // namespace pushgate::store

@@ -54,8 +54,6 @@ class WriteTxn {
   // Keeps the current job's writes as part of the batch.
   void ReleaseJob();
   bool savepoint_open() const { return savepoint_open_; }
-  // Runs a savepoint statement through the statement cache.
-  void Exec(const char* sql);
 
   SQLite::Database& db_;
   StatementCache& statements_;

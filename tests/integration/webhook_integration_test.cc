@@ -50,9 +50,7 @@ TEST_F(WebhookTest, EachFixtureIsAcceptedAndStoredExactlyAsGiven) {
     ASSERT_TRUE(answer.contains("id")) << r.body;
     EXPECT_EQ(answer["duplicate"], false);
     const std::string id = answer["id"].get<std::string>();
-    EXPECT_EQ(QueryOne(DbPath(),
-                       "SELECT payload FROM notification_payloads WHERE notification_id = " + id),
-              body)
+    EXPECT_EQ(QueryOne(DbPath(), "SELECT payload FROM notifications WHERE id = " + id), body)
         << name;
     // The engine may already have picked it up; it must be in the queue's lifecycle.
     const std::string state =
@@ -190,7 +188,7 @@ TEST_F(WebhookTest, NumberOrStringFieldsAndUnknownExtrasAreAccepted) {
   const std::string body = doc.dump();
   HttpResult r = PostWebhook(*server_, body);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(QueryOne(DbPath(), "SELECT payload FROM notification_payloads"), body);
+  EXPECT_EQ(QueryOne(DbPath(), "SELECT payload FROM notifications"), body);
 }
 
 TEST_F(WebhookTest, HealthReadinessAndMetrics) {

@@ -67,14 +67,6 @@ TEST_F(RetentionTest, OldRowsGoInBatchesRecentStayCountersExact) {
                      "SELECT count(*) FROM deliveries WHERE notification_id NOT IN "
                      "(SELECT id FROM notifications)"),
             0);
-  // Their bodies go with them (migration 0006 keeps them in a table of their own; a trigger
-  // deletes them with their notification).
-  EXPECT_EQ(QueryInt(*db,
-                     "SELECT count(*) FROM notification_payloads WHERE notification_id NOT IN "
-                     "(SELECT id FROM notifications)"),
-            0);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notification_payloads"),
-            QueryInt(*db, "SELECT count(*) FROM notifications"));
 }
 
 TEST_F(RetentionTest, InactiveRegistrationsGoActiveOnesStay) {

@@ -46,11 +46,10 @@ TEST_F(IngestTest, StoresAQueuedRowDueAtOnce) {
 
   auto db = testing::RawConnection(config_);
   SQLite::Statement row(*db,
-                        "SELECT n.app_id, n.uid, n.type, n.call_action, n.call_session_id, "
-                        "n.tag, n.conversation_id, n.sender, n.dedupe_hash, p.payload, "
-                        "n.received_at, n.state, n.next_attempt_at, n.updated_at, "
-                        "n.lease_until, n.outcome FROM notifications n "
-                        "JOIN notification_payloads p ON p.notification_id = n.id WHERE n.id = ?");
+                        "SELECT app_id, uid, type, call_action, call_session_id, tag, "
+                        "conversation_id, sender, dedupe_hash, payload, received_at, state, "
+                        "next_attempt_at, updated_at, lease_until, outcome "
+                        "FROM notifications WHERE id = ?");
   row.bind(1, r->id);
   ASSERT_TRUE(row.executeStep());
   EXPECT_EQ(row.getColumn(0).getString(), "app1");
@@ -69,33 +68,6 @@ TEST_F(IngestTest, StoresAQueuedRowDueAtOnce) {
   EXPECT_EQ(row.getColumn(13).getInt64(), 5000);
   EXPECT_TRUE(row.getColumn(14).isNull());
   EXPECT_TRUE(row.getColumn(15).isNull());
-}
-
-// The row and its payload (notification_payloads, migration 0006) are one ingest: when the
-// second insert fails, the first is undone with it, the count and the dedupe key too.
-TEST_F(IngestTest, AFailedPayloadInsertLeavesNoHalfWrittenNotification) {
-  {
-    auto db = testing::RawConnection(config_);
-    db->exec(
-        "CREATE TRIGGER refuse_payload BEFORE INSERT ON notification_payloads "
-        "BEGIN SELECT RAISE(ABORT, 'payload refused by the test'); END");
-  }
-  const NewNotification n = MakeNotification(0x77, 1000);
-  absl::StatusOr<IngestResult> refused = Ingest(*store_, n);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInternal) << refused.status();
-  auto db = testing::RawConnection(config_);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications"), 0);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notification_payloads"), 0);
-  EXPECT_EQ(store_->Stats().notifications_by_state["queued"], 0);
-
-  db->exec("DROP TRIGGER refuse_payload");
-  absl::StatusOr<IngestResult> stored = Ingest(*store_, n);
-  ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_FALSE(stored->duplicate);  // the refused copy left no key behind
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notifications"), 1);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notification_payloads"), 1);
-  EXPECT_EQ(store_->Stats().notifications_by_state["queued"], 1);
 }
 
 TEST_F(IngestTest, EmptyOptionalFieldsAreStoredAsNull) {

@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <string>
-#include <vector>
 
 #include "store/migrations.h"
 #include "store/sqlite_store.h"
@@ -52,65 +50,14 @@ TEST_F(MigratorTest, ReapplyingIsANoOpThatKeepsData) {
   auto db = OpenDb();
   ASSERT_TRUE(ApplyMigrations(*db, EmbeddedMigrations()).ok());
   db->exec(
-      "INSERT INTO notifications (app_id, uid, type, received_at, next_attempt_at, "
-      "updated_at) VALUES ('a', 'u', 'chat', 1, 1, 1)");
+      "INSERT INTO notifications (app_id, uid, type, payload, received_at, next_attempt_at, "
+      "updated_at) VALUES ('a', 'u', 'chat', '{}', 1, 1, 1)");
   db.reset();
   auto reopened = OpenDb();
   absl::StatusOr<int> version = ApplyMigrations(*reopened, EmbeddedMigrations());
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_EQ(*version, NewestEmbedded());
   EXPECT_EQ(QueryInt(*reopened, "SELECT count(*) FROM notifications"), 1);
-}
-
-// 0006 moves the webhook body out of the notifications row: a database written before it keeps
-// every notification where the queue had it (state, lease, due time), with its body intact.
-TEST_F(MigratorTest, PayloadsMoveOutAndTheQueueKeepsItsState) {
-  auto db = OpenDb();
-  std::vector<Migration> before_0006;
-  for (const Migration& m : EmbeddedMigrations()) {
-    if (m.version < 6) before_0006.push_back(m);
-  }
-  ASSERT_EQ(*ApplyMigrations(*db, before_0006), 5);
-  db->exec(
-      "INSERT INTO notifications (id, app_id, uid, type, dedupe_hash, payload, received_at, "
-      "state, outcome, next_attempt_at, lease_until, updated_at) VALUES "
-      "(7, 'a', 'u1', 'chat', 11, '{\"queued\":1}', 100, 'queued', NULL, 100, NULL, 100), "
-      "(8, 'a', 'u2', 'call', 12, '{\"leased\":2}', 200, 'dispatching', NULL, 900, 900, 250), "
-      "(9, 'b', 'u3', 'chat', NULL, '{\"done\":3}', 300, 'done', 'delivered', 350, NULL, 350)");
-
-  ASSERT_EQ(*ApplyMigrations(*db, EmbeddedMigrations()), NewestEmbedded());
-  EXPECT_EQ(QueryInt(*db,
-                     "SELECT count(*) FROM pragma_table_info('notifications') "
-                     "WHERE name = 'payload'"),
-            0);
-  SQLite::Statement rows(*db,
-                         "SELECT n.id, n.state, coalesce(n.outcome, ''), n.next_attempt_at, "
-                         "coalesce(n.lease_until, 0), n.updated_at, coalesce(n.dedupe_hash, 0), "
-                         "p.payload FROM notifications n "
-                         "JOIN notification_payloads p ON p.notification_id = n.id ORDER BY n.id");
-  std::vector<std::string> got;
-  while (rows.executeStep()) {
-    std::string row;
-    for (int i = 0; i < rows.getColumnCount(); ++i) {
-      row += rows.getColumn(i).getString() + (i + 1 < rows.getColumnCount() ? "|" : "");
-    }
-    got.push_back(row);
-  }
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "7|queued||100|0|100|11|{\"queued\":1}",
-                     "8|dispatching||900|900|250|12|{\"leased\":2}",
-                     "9|done|delivered|350|0|350|0|{\"done\":3}",
-                 }));
-  // A body goes with its notification, whoever deletes it.
-  db->exec("DELETE FROM notifications WHERE id = 9");
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notification_payloads WHERE notification_id = 9"),
-            0);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM notification_payloads"), 2);
-  // The claim's index still serves the live rows only.
-  EXPECT_EQ(QueryInt(*db,
-                     "SELECT count(*) FROM notifications INDEXED BY notifications_due "
-                     "WHERE state != 'done'"),
-            2);
 }
 
 TEST_F(MigratorTest, AppliesOnlyNewerMigrationsInVersionOrder) {

@@ -140,9 +140,9 @@ TEST_F(WriterTest, AFailingJobRollsBackAloneInsideItsBatch) {
                     ->Submit<int>(
                         [](WriteTxn& txn) -> absl::StatusOr<int> {
                           txn.db().exec(
-                              "INSERT INTO notifications (app_id, uid, type, "
+                              "INSERT INTO notifications (app_id, uid, type, payload, "
                               "received_at, next_attempt_at, updated_at) "
-                              "VALUES ('x', 'doomed', 'chat', 1, 1, 1)");
+                              "VALUES ('x', 'doomed', 'chat', '{}', 1, 1, 1)");
                           txn.Count(kNotificationsFamily, "queued", 1);
                           return absl::InvalidArgumentError("the job gave up");
                         },
@@ -173,8 +173,8 @@ TEST_F(WriterTest, SubmitDeliversTheBodysValueAfterCommit) {
     return store_->Submit<int64_t>(
         [](WriteTxn& txn) -> absl::StatusOr<int64_t> {
           CachedStatement insert = txn.Statement(
-              "INSERT INTO notifications (app_id, uid, type, received_at, next_attempt_at, "
-              "updated_at) VALUES ('a', 'u', 'chat', 1, 1, 1) "
+              "INSERT INTO notifications (app_id, uid, type, payload, received_at, "
+              "next_attempt_at, updated_at) VALUES ('a', 'u', 'chat', '{}', 1, 1, 1) "
               "RETURNING id");
           insert->executeStep();
           return insert->getColumn(0).getInt64();
@@ -368,8 +368,8 @@ class WriterLockTest : public ::testing::Test {
         JobShape::kSingleStatement,
         [](WriteTxn& txn) -> absl::StatusOr<bool> {
           txn.db().exec(
-              "INSERT INTO notifications (app_id, uid, type, received_at, next_attempt_at, "
-              "updated_at) VALUES ('a', 'u', 'chat', 1, 1, 1)");
+              "INSERT INTO notifications (app_id, uid, type, payload, received_at, "
+              "next_attempt_at, updated_at) VALUES ('a', 'u', 'chat', '{}', 1, 1, 1)");
           return true;
         },
         [done](absl::StatusOr<bool> r) { done->set_value(r.status()); }));
