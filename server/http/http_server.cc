@@ -61,9 +61,14 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kReadChunk = 16 * 1024;
 // After the last response on a connection that closes, how long unread request bytes are
 // drained, so that closing with unread data does not reset the connection (RST) before the
-// client has read our answer (e.g. a 413 for a body still on its way).
-constexpr auto kLingerTime = std::chrono::milliseconds(500);
-constexpr size_t kLingerBytes = 1024 * 1024;
+// client has read our answer (e.g. a 413 for a body still on its way). With 1 MiB / 500 ms a
+// client still sending a 10 MB body got the reset before it read the 413 whenever it was a
+// little slow (seen under ASan in CI); like nginx's lingering close, drain long enough for a
+// refused body of a realistic size, still bounded for a client that never stops.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 32 * 1024 * 1024;
+// While the server stops, a closing connection lingers this long at most (Stop() waits for it).
+constexpr auto kStopLingerTime = std::chrono::milliseconds(500);
 
 std::string Lowercase(std::string_view s) {
   std::string out(s);
@@ -424,13 +429,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // still be sending until it closes too, bounded in time and bytes.
   void GracefulClose() {
     if constexpr (kTls) {
-      Tcp().expires_after(kLingerTime);
+      Tcp().expires_after(shared_->stopping.load() ? kStopLingerTime : kLingerTime);
       stream_.async_shutdown(
           [self = this->shared_from_this()](beast::error_code) { self->Abort(); });
     } else {
       beast::error_code ignored;
       Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
-      linger_deadline_ = Clock::now() + kLingerTime;
+      linger_deadline_ = Clock::now() + (shared_->stopping.load() ? kStopLingerTime : kLingerTime);
       linger_bytes_ = 0;
       Linger();
     }
@@ -583,7 +588,7 @@ class BeastHttpServer : public HttpServer {
     {
       std::unique_lock<std::mutex> lock(shared_->mu);
       shared_->sessions_changed.wait_for(
-          lock, std::chrono::milliseconds(shared_->config.read_timeout_ms) + kLingerTime,
+          lock, std::chrono::milliseconds(shared_->config.read_timeout_ms) + kStopLingerTime,
           [&] { return shared_->sessions.empty(); });
     }
     shared_->work.reset();
