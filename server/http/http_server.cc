@@ -429,16 +429,22 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // still be sending until it closes too, bounded in time and bytes.
   void GracefulClose() {
     if constexpr (kTls) {
-      Tcp().expires_after(shared_->stopping.load() ? kStopLingerTime : kLingerTime);
+      Tcp().expires_after(LingerTime());
       stream_.async_shutdown(
           [self = this->shared_from_this()](beast::error_code) { self->Abort(); });
     } else {
       beast::error_code ignored;
       Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
-      linger_deadline_ = Clock::now() + (shared_->stopping.load() ? kStopLingerTime : kLingerTime);
+      linger_deadline_ = Clock::now() + LingerTime();
       linger_bytes_ = 0;
       Linger();
     }
+  }
+
+  // How long a closing connection may linger: shorter while the server stops, since Stop()
+  // waits for it.
+  std::chrono::milliseconds LingerTime() const {
+    return shared_->stopping.load() ? kStopLingerTime : kLingerTime;
   }
 
   void Linger() {
