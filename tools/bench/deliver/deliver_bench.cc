@@ -261,10 +261,15 @@ int Report(const std::map<std::string, std::string>& f) {
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   db.setBusyTimeout(5000);
 
+  // Counting 'done' rows scans every payload (no index has the state): at 200k rows that cost
+  // the machine 13 % of both cores every 200 ms, taken from the gateway being measured. Live
+  // rows are in the partial index notifications_due, so the poll counts those instead; rows
+  // stop arriving before the report starts (posting has finished), so the total is read once.
+  const int64_t total = QueryInt(db, "SELECT count(*) FROM notifications");
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   int64_t done = 0;
   while (Clock::now() < deadline) {
-    done = QueryInt(db, "SELECT count(*) FROM notifications WHERE state = 'done'");
+    done = total - QueryInt(db, "SELECT count(*) FROM notifications WHERE state != 'done'");
     if (done >= expected) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
