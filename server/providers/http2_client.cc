@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "providers/http2_errors.h"
 #include "providers/http2_pool.h"
+#include "providers/http2_stray_reset.h"
 #include "providers/http2_transfer.h"
 
 namespace pushgate::providers {
@@ -373,6 +374,11 @@ absl::StatusOr<std::unique_ptr<Http2Client>> StartHttp2Client(const Http2ClientO
     return absl::InvalidArgumentError("batch_window must not be negative");
   }
   if (absl::Status curl = CheckCurl(); !curl.ok()) return curl;
+  if (!http2_internal::StrayResetFilterActive()) {
+    // Works without it, but every answer without a body costs a stray RST_STREAM, and servers
+    // that count resets close the connection after about a thousand (http2_stray_reset.h).
+    LogError("http2_stray_reset_filter_inactive");
+  }
 
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) return absl::ResourceExhaustedError("curl_multi_init failed");

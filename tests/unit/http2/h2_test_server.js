@@ -120,6 +120,15 @@ if (args.mode === 'h1') {
           return;
         }
       }
+      if (path === '/no-body') {
+        // How APNs accepts a push: HEADERS with END_STREAM, no DATA, no content-length.
+        if (!session.warm) {
+          session.warm = true;
+          session.settings({maxConcurrentStreams: 100});
+        }
+        stream.respond({':status': 200, 'apns-id': 'generated-id'}, {endStream: true});
+        return;
+      }
       if (path === '/goaway') {
         // A clean answer, then a graceful GOAWAY: the next request needs a new connection.
         stream.respond({':status': 200});
