@@ -51,7 +51,15 @@ struct NotificationContent {
 };
 
 // Parses a stored webhook body (already validated at ingest). Errors: INVALID_ARGUMENT.
+// Runs once per claimed notification on the engine thread, so it reads with Boost.JSON into a
+// stack arena; the result is exactly ParseStoredPayloadWithNlohmann's (same fields, same
+// `message` / `custom` text), and that reading is used whenever this one could not promise it
+// (a floating-point number among the fields read, a payload Boost.JSON refuses).
 absl::StatusOr<NotificationContent> ParseStoredPayload(std::string_view payload);
+
+// The reading every body has always had: nlohmann's tree, `message` and `custom` as its
+// compact dump (keys sorted, invalid UTF-8 replaced). The reference ParseStoredPayload keeps to.
+absl::StatusOr<NotificationContent> ParseStoredPayloadWithNlohmann(std::string_view payload);
 
 }  // namespace pushgate::providers
 
