@@ -77,14 +77,38 @@ ApnsProvider::ApnsProvider(Http2Client* client, ApnsProviderOptions options,
     tls_.client_cert_file = options_.credentials.cert_file;
     tls_.client_key_file = options_.credentials.cert_key_file;
   }
+  for (ApnsEnvironment env : {ApnsEnvironment::kProduction, ApnsEnvironment::kSandbox}) {
+    const ApnsCredentials& c = options_.credentials;
+    pool_keys_[static_cast<int>(env)] =
+        token_cache_
+            ? absl::StrCat("apns/token/", c.team_id, "/", c.key_id, "/", ApnsEnvironmentName(env))
+            : absl::StrCat("apns/cert/", c.cert_file, "/", ApnsEnvironmentName(env));
+  }
 }
 
 std::string ApnsProvider::PoolKey(ApnsEnvironment env) const {
-  const ApnsCredentials& c = options_.credentials;
-  if (token_cache_) {
-    return absl::StrCat("apns/token/", c.team_id, "/", c.key_id, "/", ApnsEnvironmentName(env));
-  }
-  return absl::StrCat("apns/cert/", c.cert_file, "/", ApnsEnvironmentName(env));
+  return pool_keys_[static_cast<int>(env)];
+}
+
+absl::StatusOr<Http2Request> ApnsProvider::Build(const NotificationContent& content,
+                                                 const store::Registration& registration,
+                                                 std::string_view attempt_id,
+                                                 absl::Time now) const {
+  auto built = BuildApnsRequest(content, registration, attempt_id, now, options_.build);
+  if (!built.ok()) return built.status();
+  Http2Request http;
+  http.pool = pool_keys_[static_cast<int>(built->environment)];
+  http.tls = tls_;
+  http.method = "POST";
+  const std::string& base = built->environment == ApnsEnvironment::kSandbox
+                                ? options_.endpoints.sandbox_url
+                                : options_.endpoints.production_url;
+  http.url = absl::StrCat(base, built->path);
+  http.headers = std::move(built->headers);
+  http.body = std::move(built->body);
+  http.timeout = options_.request_timeout;
+  http.require_http2 = true;  // APNs refuses HTTP/1.1
+  return http;
 }
 
 void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
@@ -101,31 +125,20 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
     done(LocalResult(Outcome::kTokenDead, "BadDeviceToken"));
     return;
   }
-  auto built = BuildApnsRequest(*request.content, request.registration, request.attempt_id,
-                                options_.now(), options_.build);
-  if (!built.ok()) {
-    if (built.status().code() == absl::StatusCode::kOutOfRange) {
+  const absl::Time now = options_.now();
+  absl::StatusOr<Http2Request> http =
+      Build(*request.content, request.registration, request.attempt_id, now);
+  if (!http.ok()) {
+    if (http.status().code() == absl::StatusCode::kOutOfRange) {
       done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));
     } else {
-      done(LocalResult(Outcome::kConfigError, std::string(built.status().message())));
+      done(LocalResult(Outcome::kConfigError, std::string(http.status().message())));
     }
     return;
   }
 
-  auto http = std::make_shared<Http2Request>();
-  http->pool = PoolKey(built->environment);
-  http->tls = tls_;
-  http->method = "POST";
-  const std::string& base = built->environment == ApnsEnvironment::kSandbox
-                                ? options_.endpoints.sandbox_url
-                                : options_.endpoints.production_url;
-  http->url = absl::StrCat(base, built->path);
-  http->headers = std::move(built->headers);
-  http->body = std::move(built->body);
-  http->timeout = options_.request_timeout;
-  http->require_http2 = true;  // APNs refuses HTTP/1.1
-
   std::string jwt;
+  Recipe recipe;
   if (token_cache_) {
     auto token = token_cache_->Token();
     if (!token.ok()) {
@@ -135,42 +148,65 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
     }
     jwt = *std::move(token);
     SetAuthorization(*http, jwt);
+    // Only token auth renews and resends; certificate auth needs no recipe.
+    recipe.content = request.content;
+    recipe.platform = reg.platform;
+    recipe.token = reg.token;
+    recipe.apns_topic = reg.apns_topic;
+    recipe.apns_environment = reg.apns_environment;
+    recipe.attempt_id = request.attempt_id;
+    recipe.now = now;
   }
-  SendAttempt(std::move(http), std::move(jwt), /*renewed=*/false, std::move(done));
+  SendAttempt(*std::move(http), std::move(recipe), std::move(jwt), /*renewed=*/false,
+              std::move(done));
 }
 
-void ApnsProvider::SendAttempt(std::shared_ptr<const Http2Request> request, std::string jwt,
-                               bool renewed, std::function<void(SendResult)> done) {
-  Http2Request copy = *request;  // kept: a renewal resends the same request
-  client_->Send(std::move(copy), [this, request = std::move(request), jwt = std::move(jwt), renewed,
-                                  done = std::move(done)](Http2Response response) {
-    ApnsClassification c =
-        ClassifyApnsAnswer(ToProviderAnswer(std::move(response)), options_.now());
-    if (!c.provider_token_expired) {
-      done(std::move(c.result));
-      return;
-    }
-    if (!token_cache_ || renewed) {
-      // Rejected again right after a renewal: the key or our clock is wrong, not the token's
-      // age. Certificate auth has no token to renew at all.
-      c.result.reason = "ExpiredProviderToken (again after renewal)";
-      LogWarn("apns_provider_token_rejected", {{"pool", request->pool}});
-      done(std::move(c.result));
-      return;
-    }
-    auto fresh = token_cache_->ForceRenew(jwt);
-    if (!fresh.ok()) {
-      c.result.reason = absl::StrCat("ExpiredProviderToken: ", fresh.status().message());
-      const std::string why(fresh.status().message());
-      LogWarn("apns_provider_token_renewal_refused", {{"pool", request->pool}, {"why", why}});
-      done(std::move(c.result));
-      return;
-    }
-    LogInfo("apns_provider_token_renewed", {{"pool", request->pool}});
-    auto retry = std::make_shared<Http2Request>(*request);
-    SetAuthorization(*retry, *fresh);
-    SendAttempt(std::move(retry), *std::move(fresh), /*renewed=*/true, std::move(done));
-  });
+void ApnsProvider::SendAttempt(Http2Request request, Recipe recipe, std::string jwt, bool renewed,
+                               std::function<void(SendResult)> done) {
+  // For the logs: the request moves into the client, pool_keys_ outlive every send.
+  const std::string& pool = request.pool == pool_keys_[0] ? pool_keys_[0] : pool_keys_[1];
+  client_->Send(
+      std::move(request), [this, &pool, recipe = std::move(recipe), jwt = std::move(jwt), renewed,
+                           done = std::move(done)](Http2Response response) mutable {
+        ApnsClassification c =
+            ClassifyApnsAnswer(ToProviderAnswer(std::move(response)), options_.now());
+        if (!c.provider_token_expired) {
+          done(std::move(c.result));
+          return;
+        }
+        if (!token_cache_ || renewed) {
+          // Rejected again right after a renewal: the key or our clock is wrong, not the token's
+          // age. Certificate auth has no token to renew at all.
+          c.result.reason = "ExpiredProviderToken (again after renewal)";
+          LogWarn("apns_provider_token_rejected", {{"pool", pool}});
+          done(std::move(c.result));
+          return;
+        }
+        auto fresh = token_cache_->ForceRenew(jwt);
+        if (!fresh.ok()) {
+          c.result.reason = absl::StrCat("ExpiredProviderToken: ", fresh.status().message());
+          const std::string why(fresh.status().message());
+          LogWarn("apns_provider_token_renewal_refused", {{"pool", pool}, {"why", why}});
+          done(std::move(c.result));
+          return;
+        }
+        LogInfo("apns_provider_token_renewed", {{"pool", pool}});
+        store::Registration registration;
+        registration.input.platform = recipe.platform;
+        registration.input.token = recipe.token;
+        registration.input.apns_topic = recipe.apns_topic;
+        registration.input.apns_environment = recipe.apns_environment;
+        absl::StatusOr<Http2Request> retry =
+            Build(*recipe.content, registration, recipe.attempt_id, recipe.now);
+        if (!retry.ok()) {  // it was built once from the same inputs: cannot happen
+          c.result.reason = absl::StrCat("ExpiredProviderToken: ", retry.status().message());
+          done(std::move(c.result));
+          return;
+        }
+        SetAuthorization(*retry, *fresh);
+        SendAttempt(*std::move(retry), std::move(recipe), *std::move(fresh), /*renewed=*/true,
+                    std::move(done));
+      });
 }
 
 }  // namespace pushgate::providers

@@ -84,15 +84,35 @@ class ApnsProvider : public Provider {
   bool uses_token_auth() const { return token_cache_ != nullptr; }
 
  private:
+  // What it takes to build a delivery's request again, for the resend after a token renewal:
+  // the content outlives the send (SendRequest::content), the builder is pure, and `now` is
+  // the first build's, so the resend carries the same bytes (apns-id, expiration, body). Kept
+  // instead of a copy of the request, which cost every push a dozen allocations on the engine
+  // thread for a renewal that happens about once an hour.
+  struct Recipe {
+    const NotificationContent* content = nullptr;
+    store::Platform platform = store::Platform::kApns;
+    std::string token;
+    std::string apns_topic;
+    std::string apns_environment;
+    std::string attempt_id;
+    absl::Time now;
+  };
   ApnsProvider(Http2Client* client, ApnsProviderOptions options,
                std::shared_ptr<ApnsTokenCache> cache);
-  void SendAttempt(std::shared_ptr<const Http2Request> request, std::string jwt, bool renewed,
+  // The HTTP/2 request for `recipe` (without authorization). Errors: what BuildApnsRequest
+  // says.
+  absl::StatusOr<Http2Request> Build(const NotificationContent& content,
+                                     const store::Registration& registration,
+                                     std::string_view attempt_id, absl::Time now) const;
+  void SendAttempt(Http2Request request, Recipe recipe, std::string jwt, bool renewed,
                    std::function<void(SendResult)> done);
 
   Http2Client* const client_;
   const ApnsProviderOptions options_;
   const std::shared_ptr<ApnsTokenCache> token_cache_;  // null with certificate auth
   TlsSettings tls_;
+  std::string pool_keys_[2];  // PoolKey() by ApnsEnvironment, made once
 };
 
 }  // namespace pushgate::providers

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -185,6 +186,36 @@ TEST_F(ApnsProviderTest, ExpiredProviderTokenRenewsOnceAndResends) {
   // The next send uses the renewed token.
   SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
   EXPECT_EQ(HeaderOf(client_.calls[2].request, "authorization"), HeaderOf(again, "authorization"));
+}
+
+TEST_F(ApnsProviderTest, RenewalResendsTheFirstRequestByteForByte) {
+  // The resend is built again from the delivery (no copy of the request is kept per push), so
+  // everything but the token must come out as the first time, the clock having moved on: an
+  // incoming call's apns-expiration included.
+  auto p = Make(Options());
+  auto results = SendAndCollect(*p, Request(&call_, store::Platform::kApns));
+  now_ += absl::Minutes(25);
+  client_.Answer(403, R"({"reason":"ExpiredProviderToken"})");
+  ASSERT_EQ(client_.calls.size(), 2u);
+  const Http2Request& first = client_.calls[0].request;
+  const Http2Request& again = client_.calls[1].request;
+  ASSERT_NE(HeaderOf(first, "apns-expiration"), "<absent>");
+  auto without_authorization = [](std::vector<std::pair<std::string, std::string>> headers) {
+    headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                 [](const auto& h) { return h.first == "authorization"; }),
+                  headers.end());
+    return headers;
+  };
+  EXPECT_EQ(without_authorization(again.headers), without_authorization(first.headers));
+  EXPECT_NE(HeaderOf(again, "authorization"), HeaderOf(first, "authorization"));
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.url, first.url);
+  EXPECT_EQ(again.pool, first.pool);
+  EXPECT_EQ(again.tls.resolve, first.tls.resolve);
+  EXPECT_EQ(again.timeout, first.timeout);
+  client_.Answer(200, "", {{"apns-id", "x"}});
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ((*results)[0].outcome, Outcome::kDelivered);
 }
 
 TEST_F(ApnsProviderTest, ExpiredTwiceIsAConfigError) {

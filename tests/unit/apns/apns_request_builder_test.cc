@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "common/crypto.h"
 #include "test_keys.h"
 
 namespace pushgate::providers {
@@ -288,6 +289,19 @@ TEST(ApnsRequestBuilder, ApnsIdIsACanonicalUuid) {
   // Upper case is not canonical for APNs: derived instead.
   EXPECT_TRUE(std::regex_match(ApnsIdForAttempt("123E4567-E89B-12D3-A456-4266554400A0"), uuid));
   EXPECT_EQ(ApnsIdForAttempt(""), "");
+}
+
+TEST(ApnsRequestBuilder, ApnsIdIsTheAttemptsDigest) {
+  // The same attempt sent again, by this version or an older one after an upgrade, must carry
+  // the same apns-id: the first 32 hex digits of SHA-256(attempt id), grouped 8-4-4-4-12.
+  for (const char* attempt :
+       {"17-1", "delivery-42/attempt-3", "123E4567-E89B-12D3-A456-4266554400A0"}) {
+    const std::string hex = HexEncode(Sha256(attempt));
+    EXPECT_EQ(ApnsIdForAttempt(attempt), hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" +
+                                             hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+                                             hex.substr(20, 12))
+        << attempt;
+  }
 }
 
 TEST(ApnsRequestBuilder, SilentAlertWhenNoSoundAndNoBadgeWithoutCount) {
