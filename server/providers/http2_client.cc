@@ -129,8 +129,10 @@ class CurlHttp2Client final : public Http2Client {
       ++loops_;
       last_pass_ = std::chrono::steady_clock::now();
       StartQueued();
+      CorkConnections(true);
       int running = 0;
       curl_multi_perform(multi_, &running);
+      CorkConnections(false);
       ReapFinished();
       // Start what the completions made room for before sleeping; libcurl's timer for the new
       // handles is due at once, so the poll below returns immediately.
@@ -147,6 +149,12 @@ class CurlHttp2Client final : public Http2Client {
     // number of transfers libcurl holds, so few completions per loop means more CPU each).
     LogInfo("http2_client_stopped",
             {{"loops", std::to_string(loops_)}, {"completed", std::to_string(completed_)}});
+  }
+
+  // Around a pass's perform: its frames leave together when the connections are uncorked (see
+  // Pool::CorkConnections), before the thread waits, so nothing is held past the pass.
+  void CorkConnections(bool cork) {
+    for (auto& [key, pool] : pools_) pool->CorkConnections(cork);
   }
 
   // While answers are awaited, lets the batch window pass since the pass began so that the next

@@ -1,5 +1,7 @@
 #include "providers/http2_pool.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -117,6 +119,13 @@ ConnectionGate::Admission Pool::Admit() {
 std::deque<Job> Pool::OnFinished(const Transfer* transfer, bool answered) {
   if (!gate_.OnFinished(transfer, answered)) return {};
   return std::exchange(held_, {});
+}
+
+void Pool::CorkConnections(bool cork) {
+  const int value = cork ? 1 : 0;
+  // Best effort: a socket that refuses (not TCP, already closed by the peer) just sends as is.
+  for (curl_socket_t s : sockets_)
+    (void)setsockopt(s, IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
 }
 
 curl_socket_t Pool::OpenSocket(void* data, curlsocktype purpose, struct curl_sockaddr* address) {

@@ -80,6 +80,10 @@ class Pool {
   std::deque<Job> OnFinished(const Transfer* transfer, bool answered);
   std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
   size_t open_connections() const { return sockets_.size(); }
+  // TCP_CORK on (or off, which sends what was held) for the pool's connections. libcurl 7.88
+  // writes every HTTP/2 frame of every stream with its own send(); corked for the length of a
+  // pass, a pass's frames leave in full segments instead of one segment each.
+  void CorkConnections(bool cork);
   bool confirmed() const { return gate_.confirmed(); }
 
   // libcurl's socket callbacks (CURLOPT_OPENSOCKETFUNCTION / CLOSESOCKETFUNCTION, the pool as

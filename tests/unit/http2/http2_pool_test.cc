@@ -1,6 +1,10 @@
 // Pool housekeeping: idle transfers are trimmed to the recent peak, idle pools are detected.
 #include "providers/http2_pool.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <vector>
 
@@ -66,6 +70,45 @@ TEST(PoolTest, IdleSinceNeedsNoTransferInUseAndNoRecentUse) {
   pool->Release(in_use[0]);
   EXPECT_TRUE(pool->IdleSince(later));
   EXPECT_FALSE(pool->IdleSince(std::chrono::steady_clock::now() - std::chrono::hours(1)));
+}
+
+int CorkOf(curl_socket_t s) {
+  int value = -1;
+  socklen_t length = sizeof(value);
+  EXPECT_EQ(getsockopt(s, IPPROTO_TCP, TCP_CORK, &value, &length), 0);
+  return value;
+}
+
+// The client corks a pool's connections for a pass and uncorks them before it waits; a socket
+// left corked would hold the pass's last frames back (up to 200 ms, the kernel's limit).
+TEST(PoolTest, CorkingCoversEveryOpenConnectionAndUncorkingReleasesThem) {
+  auto pool = MakePool();
+  ASSERT_TRUE(pool);
+  curl_sockaddr address{};
+  address.family = AF_INET;
+  address.socktype = SOCK_STREAM;
+  address.protocol = IPPROTO_TCP;
+  // Opened through libcurl's callback, as libcurl would: the pool tracks them.
+  const curl_socket_t first = Pool::OpenSocket(pool.get(), CURLSOCKTYPE_IPCXN, &address);
+  const curl_socket_t second = Pool::OpenSocket(pool.get(), CURLSOCKTYPE_IPCXN, &address);
+  ASSERT_NE(first, CURL_SOCKET_BAD);
+  ASSERT_NE(second, CURL_SOCKET_BAD);
+  EXPECT_EQ(CorkOf(first), 0);
+
+  pool->CorkConnections(true);
+  EXPECT_EQ(CorkOf(first), 1);
+  EXPECT_EQ(CorkOf(second), 1);
+  pool->CorkConnections(false);
+  EXPECT_EQ(CorkOf(first), 0);
+  EXPECT_EQ(CorkOf(second), 0);
+
+  // A closed connection is no longer the pool's to cork.
+  EXPECT_EQ(Pool::CloseSocket(pool.get(), first), 0);
+  EXPECT_EQ(pool->open_connections(), 1u);
+  pool->CorkConnections(true);
+  EXPECT_EQ(CorkOf(second), 1);
+  pool->CorkConnections(false);
+  EXPECT_EQ(Pool::CloseSocket(pool.get(), second), 0);
 }
 
 }  // namespace
