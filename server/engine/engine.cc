@@ -109,7 +109,10 @@ void Engine::Loop() {
   Clock::time_point next_poll = Clock::now();  // look for work left by a previous run at once
   std::optional<Clock::time_point> stop_deadline;
   for (;;) {
-    std::vector<Answer> answers;
+    // The answers' queue and this turn's swap places; both keep their capacity, so the
+    // callbacks on the HTTP/2 client's thread rarely grow a vector (each growth copied every
+    // answer queued so far).
+    std::vector<Answer>& answers = answers_taken_;  // empty: cleared once settled
     std::optional<ClaimResult> claimed;
     bool stopping = false;
     bool claim_outstanding = false;
@@ -143,6 +146,7 @@ void Engine::Loop() {
     }
 
     for (Answer& a : answers) Settle(a);
+    answers.clear();  // the contents they hold go now, not a turn later
     if (claimed) {
       if (claimed->ok()) {
         last_claim_full_ = static_cast<int>((*claimed)->size()) >= last_claim_limit_;

@@ -182,7 +182,8 @@ class Engine {
 
   // Dispatcher thread only.
   int in_flight_ = 0;
-  uint64_t sent_this_turn_ = 0;  // added to stats_.sent once per turn
+  uint64_t sent_this_turn_ = 0;        // added to stats_.sent once per turn
+  std::vector<Answer> answers_taken_;  // a turn's answers, swapped with answers_
   std::deque<Ready> ready_;
   // Forward hooks are the app's own receivers, often slow HTTP/1.1 servers: they may hold at
   // most HookInFlightCap() of the max_in_flight slots, so a slow hook cannot starve device
