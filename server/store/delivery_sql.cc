@@ -4,9 +4,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "store/delivery_summary.h"
 #include "store/store_counters.h"
@@ -62,12 +64,15 @@ constexpr char kMarkSending[] =
 // shape is in migrations/0002_deliveries.sql). SQLite evaluates every SET expression against the
 // old row, so attempt_count + 1 is this attempt's number. Guarded by state = 'sending' so that a
 // late outcome cannot overwrite what a newer claim already settled.
+// A delivery's first attempt (no log yet, so attempt_count is 0: the count only grows with the
+// log) takes the log as text written by FirstAttemptLog (?12), which spares the common push
+// SQLite's JSON parse of '[]' and its building of the entry; later attempts append in SQL.
 constexpr char kSettle[] =
     "UPDATE deliveries SET state = ?2, attempt_count = attempt_count + ?3, next_attempt_at = ?4, "
     "provider_message_id = COALESCE(?5, provider_message_id), "
     "last_http_status = CASE WHEN ?3 THEN ?6 ELSE last_http_status END, last_reason = ?7, "
-    "updated_at = ?8, attempts = CASE WHEN ?3 THEN json_insert(COALESCE(attempts, '[]'), '$[#]', "
-    "json_array(attempt_count + 1, ?9, ?10, ?6, ?11, ?5)) ELSE attempts END "
+    "updated_at = ?8, attempts = CASE WHEN NOT ?3 THEN attempts WHEN attempts IS NULL THEN ?12 "
+    "ELSE json_insert(attempts, '$[#]', json_array(attempt_count + 1, ?9, ?10, ?6, ?11, ?5)) END "
     "WHERE id = ?1 AND state = 'sending'";
 
 // protocols.md §2.6: a registration renewed after the provider saw the token die is newer than
@@ -118,6 +123,49 @@ void BindTextOrNull(SQLite::Statement& s, int index, const std::string& value) {
   } else {
     s.bind(index, value);
   }
+}
+
+// Appends `value` as SQLite's json_array() writes a text argument: a JSON string with quotes,
+// backslashes and control characters escaped and every other byte as is; empty (bound as NULL
+// by the settle) becomes null.
+void AppendJsonTextOrNull(std::string& out, std::string_view value) {
+  if (value.empty()) {
+    out += "null";
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (byte >= 0x20) {
+      out.push_back(c);
+    } else if (byte >= '\b' && byte <= '\r' && byte != '\v') {
+      out.push_back('\\');
+      out.push_back("btn?fr"[byte - '\b']);  // \b \t \n \f \r; '?' is \v's, never used
+    } else {
+      out += "\\u00";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  out.push_back('"');
+}
+
+// The attempt log of a delivery's first attempt, the bytes json_insert('[]', '$[#]',
+// json_array(1, ...)) would write: [[number, started_at, ended_at, http_status, reason,
+// provider_message_id]].
+std::string FirstAttemptLog(const AttemptRecord& attempt, int http_status,
+                            std::string_view provider_message_id) {
+  std::string log =
+      absl::StrCat("[[1,", attempt.started_at_ms, ",", attempt.ended_at_ms, ",", http_status, ",");
+  AppendJsonTextOrNull(log, attempt.reason);
+  log.push_back(',');
+  AppendJsonTextOrNull(log, provider_message_id);
+  log += "]]";
+  return log;
 }
 
 // The columns of PG_REGISTRATION_COLUMNS from `first` on; what sending needs, not the device
@@ -434,6 +482,11 @@ absl::StatusOr<RecordResult> RecordOutcomesInTxn(WriteTxn& txn,
       settle->bind(9, o.attempt ? o.attempt->started_at_ms : 0);
       settle->bind(10, o.attempt ? o.attempt->ended_at_ms : 0);
       BindTextOrNull(*settle, 11, o.attempt ? o.attempt->reason : std::string());
+      // Bound without a copy: it outlives the exec, and the cached statement drops its bindings
+      // when `settle` goes out of scope.
+      const std::string first_log =
+          o.attempt ? FirstAttemptLog(*o.attempt, o.http_status, o.provider_message_id) : "";
+      settle->bindNoCopy(12, first_log);
       if (settle->exec() == 0) continue;  // no longer 'sending': a stale outcome
     }
     CountDeliveryMove(txn, DeliveryState::kSending, o.state);

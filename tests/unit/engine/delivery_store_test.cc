@@ -227,6 +227,55 @@ TEST_F(DeliveryStoreTest, DeliveredOutcomeIsLoggedAndFinishesTheNotification) {
   EXPECT_EQ(NotificationCount("done"), 1);
 }
 
+// The first attempt's log is written as text by the store, later ones are appended by SQLite's
+// json_insert: both must be the JSON SQLite itself writes, escapes included, so the status API
+// reads every attempt back as it was recorded.
+TEST_F(DeliveryStoreTest, FirstAttemptLogIsTheJsonSqliteWritesAndLaterAttemptsAppendToIt) {
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
+  const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> claimed = Claim(kT0);
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_EQ(claimed[0].to_send.size(), 1u);
+  const std::string reason = "say \"hi\" \\ then\nnext\tline\x01 caf\xC3\xA9";
+  DeliveryOutcome retry =
+      Outcome(claimed[0].to_send[0], DeliveryState::kRetryWait, 429, reason, kT0 + 40);
+  retry.next_attempt_at_ms = kT0 + 5000;
+  retry.provider_message_id = "apns-\"id\"";
+  retry.attempt->provider_message_id = retry.provider_message_id;
+  Record({retry}, kT0 + 41);
+
+  const int64_t delivery_id = claimed[0].to_send[0].delivery.id;
+  const std::string log_sql =
+      "SELECT attempts FROM deliveries WHERE id = " + std::to_string(delivery_id);
+  const std::string sqlite_json = stores_.QueryText(
+      "SELECT json_array(json_array(1, " + std::to_string(kT0 + 20) + ", " +
+      std::to_string(kT0 + 40) +
+      ", 429, 'say \"hi\" \\ then' || char(10) || 'next' || char(9) || 'line' || char(1) || "
+      "' café', 'apns-\"id\"'))");
+  EXPECT_EQ(stores_.QueryText(log_sql), sqlite_json);
+
+  std::vector<ClaimedNotification> again = Claim(kT0 + 5000);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].to_send.size(), 1u);
+  Record({Outcome(again[0].to_send[0], DeliveryState::kDelivered, 200, "", kT0 + 5040)},
+         kT0 + 5041);
+  auto detail = Detail(id);
+  ASSERT_TRUE(detail);
+  ASSERT_EQ(detail->deliveries.size(), 1u);
+  const std::vector<store::AttemptRecord>& attempts = detail->deliveries[0].attempts;
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].number, 1);
+  EXPECT_EQ(attempts[0].started_at_ms, kT0 + 20);
+  EXPECT_EQ(attempts[0].ended_at_ms, kT0 + 40);
+  EXPECT_EQ(attempts[0].http_status, 429);
+  EXPECT_EQ(attempts[0].reason, reason);
+  EXPECT_EQ(attempts[0].provider_message_id, "apns-\"id\"");
+  EXPECT_EQ(attempts[1].number, 2);
+  EXPECT_EQ(attempts[1].http_status, 200);
+  EXPECT_EQ(attempts[1].reason, "");
+  EXPECT_EQ(attempts[1].provider_message_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+}
+
 TEST_F(DeliveryStoreTest, RetryReleasesTheLeaseAndComesBackWhenDue) {
   RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
   const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
