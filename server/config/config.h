@@ -238,7 +238,7 @@ struct StoreConfig {
   int64_t dedupe_window_seconds = 24 * 3600;
   int64_t max_db_bytes = 0;  // 0 = unlimited; a cap answers 503 when reached
   int read_connections = 4;
-  int64_t cache_size_kib = 65'536;
+  int64_t cache_size_kib = 16'384;  // the writer's; see store/sqlite_connection.h
 };
 
 // The delivery engine (engine/): leases, retries and limits.

@@ -24,7 +24,12 @@ struct ConnectionSettings {
   std::string path;
   bool synchronous_full = true;  // FULL: a commit survives power loss; NORMAL: a crash only
   int busy_timeout_ms = 500;
-  int64_t cache_size_kib = 65'536;
+  // The writer's page cache. Not larger by default: SQLite 3.40 (Debian 12) walks the whole
+  // cache at every commit whose B-tree balancing swapped two pages' numbers (it parks one at
+  // the locking page's number, far past the end of the file), and the writer's index splits do
+  // that a hundred times a second under load: 12 % of the writer's CPU in a drain at 64 MiB,
+  // 3 % at 16 MiB (docs/BENCHMARKS.md "Store writer: the page cache walk").
+  int64_t cache_size_kib = 16'384;
   int64_t max_db_bytes = 0;  // writer only; 0 = unlimited
 };
 
