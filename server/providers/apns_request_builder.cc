@@ -142,8 +142,13 @@ void PutAlertApsFields(JsonObjectText& aps, const NotificationContent& c,
 // like the alert one.
 std::string Render(const NotificationContent& c, const Shape& s,
                    const ApnsBuildOptions* alert_options) {
+  // Room for the whole body, so it is allocated once: `message` and `custom` are JSON text
+  // that at most doubles when escaped into a string (every byte a quote), the keys, aps and
+  // the short fields fit the 512. A body that outgrew the old estimate (message + custom)
+  // was reallocated and copied on the engine thread for most chat pushes.
   std::string out;
-  out.reserve(512 + c.message_json.size() + c.custom_json.size());
+  out.reserve(512 + 2 * (c.message_json.size() + c.custom_json.size()) + c.title.size() +
+              s.body.size() + c.sender_avatar.size());
   TopLevel j(out, c, s);
   j.KeyAps();
   JsonObjectText aps(out);
