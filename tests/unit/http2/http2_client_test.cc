@@ -182,6 +182,39 @@ TEST_F(Http2ClientTest, MethodsSwitchCorrectlyOnAReusedHandle) {
   }
 }
 
+// A transfer keeps its header buffer from request to request: a long list (the buffer grows and
+// moves while it is filled) and then a short one on the same handle each send exactly their own.
+TEST_F(Http2ClientTest, HeadersOfAReusedHandleAreExactlyTheRequestsOwn) {
+  auto server = StartServer();
+  Http2ClientOptions options;
+  options.max_in_flight = 1;  // one easy handle carries every request in turn
+  auto client = StartClient(options);
+  ASSERT_TRUE(server && client);
+  Http2Request many = Request(*server, "/ok");
+  for (int i = 0; i < 40; ++i) {
+    many.headers.emplace_back(absl::StrCat("x-h-", i),
+                              std::string(100, static_cast<char>('a' + i % 26)));
+  }
+  many.headers.emplace_back("content-type", "text/plain");
+  ASSERT_EQ(SendAndWait(*client, std::move(many)).status, 200);
+  nlohmann::json seen = Stats(*server)["lastHeaders"];
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(seen[absl::StrCat("x-h-", i)], std::string(100, static_cast<char>('a' + i % 26)))
+        << i;
+  }
+  EXPECT_EQ(seen["content-type"], "text/plain");
+
+  Http2Request few = Request(*server, "/ok");
+  few.headers = {{"x-only", "1"}, {"x-empty", ""}};
+  ASSERT_EQ(SendAndWait(*client, std::move(few)).status, 200);
+  seen = Stats(*server)["lastHeaders"];
+  EXPECT_EQ(seen["x-only"], "1");
+  EXPECT_EQ(seen["x-empty"], "");
+  EXPECT_FALSE(seen.contains("x-h-0"));
+  EXPECT_FALSE(seen.contains("content-type"));
+  EXPECT_FALSE(seen.contains("expect"));
+}
+
 TEST_F(Http2ClientTest, ErrorStatusIsAnAnswerNotATransportError) {
   auto server = StartServer();
   auto client = StartClient();
