@@ -149,6 +149,65 @@ TEST_F(DeliveryStoreTest, LeasedNotificationIsClaimedAgainOnlyAfterItsLeaseRunsO
   EXPECT_EQ(DeliveryCount("sending"), 1);
 }
 
+// The first claim builds what it hands out from the rows it inserts (no read-back); a re-claim
+// after the lease reads them from the table. The engine must get the same thing either way.
+TEST_F(DeliveryStoreTest, FirstClaimAndReclaimHandOutTheSameDeliveries) {
+  channels_.hooks = {HookRoute{"crm", {}, {}}};
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0 - 1000);
+  RegisterOrDie(stores_.sqlite(), Apns("alice", "ipad", std::string(64, 'e')), kT0 - 500);
+  IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
+  std::vector<ClaimedNotification> first = Claim(kT0 + 10);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_TRUE(first[0].first_claim);
+  std::vector<ClaimedNotification> again = Claim(kT0 + 10 + kLeaseMs + 1);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_FALSE(again[0].first_claim);
+
+  EXPECT_EQ(again[0].delivery_count, first[0].delivery_count);
+  EXPECT_EQ(again[0].payload, first[0].payload);
+  ASSERT_EQ(first[0].to_send.size(), 3u);  // two devices and the hook
+  ASSERT_EQ(again[0].to_send.size(), first[0].to_send.size());
+  for (size_t i = 0; i < first[0].to_send.size(); ++i) {
+    SCOPED_TRACE(i);
+    const store::DeliveryRecord& a = first[0].to_send[i].delivery;
+    const store::DeliveryRecord& b = again[0].to_send[i].delivery;
+    EXPECT_EQ(b.id, a.id);
+    EXPECT_EQ(b.notification_id, a.notification_id);
+    EXPECT_EQ(b.registration_id, a.registration_id);
+    EXPECT_EQ(b.channel, a.channel);
+    EXPECT_EQ(b.hook, a.hook);
+    EXPECT_EQ(b.state, DeliveryState::kSending);
+    EXPECT_EQ(a.state, DeliveryState::kSending);
+    EXPECT_EQ(b.attempt_count, a.attempt_count);
+    EXPECT_EQ(b.next_attempt_at_ms, a.next_attempt_at_ms);
+    EXPECT_EQ(b.last_reason, a.last_reason);
+    EXPECT_EQ(b.target_hint, a.target_hint);
+    EXPECT_EQ(b.created_at_ms, a.created_at_ms);
+    EXPECT_EQ(b.updated_at_ms, a.updated_at_ms);
+    const store::Registration& ra = first[0].to_send[i].registration;
+    const store::Registration& rb = again[0].to_send[i].registration;
+    EXPECT_EQ(rb.id, ra.id);
+    EXPECT_EQ(rb.active, ra.active);
+    EXPECT_EQ(rb.input.app_id, ra.input.app_id);
+    EXPECT_EQ(rb.input.uid, ra.input.uid);
+    EXPECT_EQ(rb.input.session_id, ra.input.session_id);
+    EXPECT_EQ(rb.input.token, ra.input.token);
+    EXPECT_EQ(rb.input.apns_topic, ra.input.apns_topic);
+    EXPECT_EQ(rb.input.apns_environment, ra.input.apns_environment);
+    EXPECT_EQ(rb.input.device.device_id, ra.input.device.device_id);
+    EXPECT_EQ(rb.created_at_ms, ra.created_at_ms);
+    EXPECT_EQ(rb.updated_at_ms, ra.updated_at_ms);
+    if (a.hook.empty()) {
+      EXPECT_EQ(rb.input.platform, ra.input.platform);
+      EXPECT_TRUE(ra.active);
+    } else {
+      EXPECT_FALSE(ra.active);  // no registration behind a hook delivery
+    }
+  }
+  EXPECT_EQ(stores_.QueryInt("SELECT count(*) FROM deliveries"), 3);
+  EXPECT_EQ(DeliveryCount("sending"), 3);
+}
+
 TEST_F(DeliveryStoreTest, ClaimTakesTheOldestFirstAndRespectsTheLimit) {
   RegisterOrDie(stores_.sqlite(), Apns("alice", "iphone"), kT0);
   const int64_t late = IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 500));
