@@ -51,8 +51,9 @@ CREATE TABLE migration_0006_schema_changed (x);
 DROP TABLE migration_0006_schema_changed;
 
 -- A schema that did not read as expected (every IN list above gone) fails the migration, which
--- then rolls back with this table's CHECK as its message, instead of half-applying.
-CREATE TEMP TABLE migration_0006_every_in_list_rewritten (ok INTEGER CHECK (ok));
+-- then rolls back ("CHECK constraint failed: every_in_list_rewritten") instead of half-applying.
+CREATE TEMP TABLE migration_0006_every_in_list_rewritten (
+  every_in_list_rewritten INTEGER CHECK (every_in_list_rewritten));
 INSERT INTO migration_0006_every_in_list_rewritten
   SELECT count(*) = 0 FROM sqlite_schema
   WHERE type = 'table' AND name IN ('registrations', 'notifications', 'deliveries')

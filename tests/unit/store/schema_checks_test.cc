@@ -138,6 +138,28 @@ TEST_F(SchemaChecksTest, RowsWrittenBeforeTheMigrationStayAndStillSatisfyTheChec
             0);
 }
 
+// A schema that does not read as the migration expects (here a channel list edited by hand)
+// fails the whole migration: nothing of it stays, and the error says what did not hold.
+TEST_F(SchemaChecksTest, UnexpectedSchemaFailsTheMigrationAndLeavesEverythingAsItWas) {
+  Migrate(5);
+  db_.exec(
+      "PRAGMA writable_schema = ON; "
+      "UPDATE sqlite_schema SET sql = replace(sql, '''log'')', '''log'', ''sms'')') "
+      "WHERE type = 'table' AND name = 'deliveries'; "
+      "PRAGMA writable_schema = RESET;");
+  absl::StatusOr<int> version = ApplyMigrations(db_, EmbeddedMigrations());
+  ASSERT_FALSE(version.ok());
+  EXPECT_NE(version.status().message().find("every_in_list_rewritten"), absl::string_view::npos)
+      << version.status();
+  EXPECT_EQ(*SchemaVersion(db_), 5);
+  // registrations, notifications and deliveries all keep their IN lists.
+  EXPECT_EQ(QueryInt(db_,
+                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                     "instr(sql, ' IN (') > 0"),
+            3);
+  EXPECT_TRUE(AcceptsDelivery("'sms'", "'pending'"));  // the hand-edited list still applies
+}
+
 // The writes of every push: none may make SQLite build a temporary B-tree for a CHECK.
 TEST_F(SchemaChecksTest, WritingARowBuildsNoTemporaryTable) {
   Migrate();
