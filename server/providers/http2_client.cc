@@ -48,6 +48,8 @@ constexpr long kMaxConcurrentStreams = 1000;
 constexpr long kMaxCachedConnections = 1000;
 // Upper bound of one curl_multi_poll; wakeups and libcurl's own timers usually end it sooner.
 constexpr int kPollTimeoutMs = 1000;
+// The fewest requests a pass must send for its connections to be corked (see Run).
+constexpr size_t kCorkMinRequests = 8;
 
 Http2Response Failed(std::string text) {
   Http2Response response;
@@ -128,15 +130,20 @@ class CurlHttp2Client final : public Http2Client {
     while (TakeInbox()) {
       ++loops_;
       last_pass_ = std::chrono::steady_clock::now();
-      StartQueued();
-      CorkConnections(true);
+      // Corked only when the pass has a batch to send: a thread preempted while corked holds
+      // every frame of its pass, which a few requests per pass (low rates) would pay in
+      // latency without the batch that makes the cork pay off (docs/BENCHMARKS.md).
+      const bool cork = StartQueued() + pass_carryover_ >= kCorkMinRequests;
+      pass_carryover_ = 0;
+      if (cork) CorkConnections(true);
       int running = 0;
       curl_multi_perform(multi_, &running);
-      CorkConnections(false);
+      if (cork) CorkConnections(false);
       ReapFinished();
       // Start what the completions made room for before sleeping; libcurl's timer for the new
-      // handles is due at once, so the poll below returns immediately.
-      StartQueued();
+      // handles is due at once, so the poll below returns immediately. They are sent by the
+      // next pass's perform, so they count towards its batch.
+      pass_carryover_ = StartQueued();
       Housekeeping();
       WaitOutBatchWindow();
       curl_multi_poll(multi_, nullptr, 0, kPollTimeoutMs, nullptr);
@@ -181,12 +188,16 @@ class CurlHttp2Client final : public Http2Client {
     return !stop;
   }
 
-  void StartQueued() {
+  // Returns how many requests it took off the queue.
+  size_t StartQueued() {
+    size_t started = 0;
     while (in_flight_ < options_.max_in_flight && !queued_.empty()) {
       Job job = std::move(queued_.front());
       queued_.pop_front();
       StartJob(std::move(job));
+      ++started;
     }
+    return started;
   }
 
   void StartJob(Job job) {
@@ -354,6 +365,7 @@ class CurlHttp2Client final : public Http2Client {
   std::chrono::steady_clock::time_point next_housekeeping_;
   std::chrono::microseconds batch_window_;
   std::chrono::steady_clock::time_point last_pass_;
+  size_t pass_carryover_ = 0;  // requests started after the last perform, sent by the next
   uint64_t loops_ = 0;
   uint64_t completed_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Pool>> pools_;
