@@ -298,6 +298,31 @@ TEST_F(DeliveryTest, KillNineMidDeliveryThenRestartDeliversEveryAcknowledgedNoti
   RecordProperty("resent_after_kill", resent);
 }
 
+// libcurl 7.88 followed every bodiless APNs 200 with a stray RST_STREAM; the fake (Node 20's
+// nghttp2), like any server with the HTTP/2 rapid-reset defence, closes a connection after about
+// a thousand of them, and libcurl's retries past that GOAWAY churned connections and failed
+// attempts (providers/http2_stray_reset.h). Twice that many pushes now share one connection.
+TEST_F(DeliveryTest, ThousandsOfPushesShareOneConnectionWithOneAttemptEach) {
+  StartServer();
+  constexpr int kUsers = 10;
+  constexpr int kPerUser = 200;
+  for (int u = 0; u < kUsers; ++u) {
+    Register("user" + std::to_string(u), "s1", std::string(63, 'd') + std::to_string(u));
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < kPerUser; ++i) {
+    for (int u = 0; u < kUsers; ++u) {
+      ids.push_back(Post(ChatNumbered("user" + std::to_string(u), i)));
+    }
+  }
+  for (const std::string& id : ids) {
+    EXPECT_EQ(WaitDone(id).outcome(), v1::NOTIFICATION_OUTCOME_DELIVERED) << id;
+  }
+  const json stats = fake_.Control("GET", "/control/stats");
+  EXPECT_EQ(stats["requests"], kUsers * kPerUser);
+  EXPECT_EQ(stats["connectionsOpened"], 1);
+}
+
 TEST_F(DeliveryTest, ExpiredCallIsNeverDeliveredLate) {
   json engine = FastRetries();
   engine["call_expiry_seconds"] = 1;
