@@ -21,9 +21,9 @@
 #   added to every answer; reports received_at → provider-accepted percentiles.
 #
 # Environment: USERS, NOTIFICATIONS, RATE, CONNECTIONS (webhook client), MAX_IN_FLIGHT and
-# CLAIM_BATCH (engine; defaults 128 and 256), KEEP=1 (keep the work dir), LOG_LEVEL (pushgate's;
-# default warn; info adds e.g. the HTTP/2 client's passes and completions at shutdown),
-# SKIP_E2E=1 (fast and fcm: the drain run only).
+# CLAIM_BATCH (engine; default 256 each, the gateway's own defaults), KEEP=1 (keep the work
+# dir), LOG_LEVEL (pushgate's; default warn; info adds e.g. the HTTP/2 client's passes and
+# completions at shutdown), SKIP_E2E=1 (fast and fcm: the drain run only).
 # BUILD_DIR defaults to build-engine-rel (cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo; targets
 # pushgate and deliver_bench).
 set -euo pipefail
@@ -45,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   nproc: $(nproc)   build: $build"
-echo "engine: max_in_flight=${MAX_IN_FLIGHT:-128} claim_batch=${CLAIM_BATCH:-256}"
+echo "engine: max_in_flight=${MAX_IN_FLIGHT:-256} claim_batch=${CLAIM_BATCH:-256}"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
   -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 -subj /CN=bench-sink \
@@ -101,7 +101,7 @@ write_config() {
   "http": {"address": "127.0.0.1:0"},
   "grpc": {"address": "127.0.0.1:0", "plaintext": true},
   "limits": {"grpc": {"requests_per_second": 0}},
-  "engine": {"enabled": $3, "max_in_flight": ${MAX_IN_FLIGHT:-128}, "claim_batch": ${CLAIM_BATCH:-256}},
+  "engine": {"enabled": $3, "max_in_flight": ${MAX_IN_FLIGHT:-256}, "claim_batch": ${CLAIM_BATCH:-256}},
   "apps": [{
     "app_id": "app123",
     "webhook": {"basic_auth": [{"username": "cometchat", "password": {"value": "secret-pass"}}]},
