@@ -1,8 +1,6 @@
 #include "providers/notification_content.h"
 
 #include <algorithm>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -13,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "providers/json_text.h"
+#include "webhook/stack_json_parser.h"
 
 namespace pushgate::providers {
 namespace {
@@ -204,19 +203,11 @@ bool ObjectJson(const bj::object& object, std::string_view key, std::string& out
 }
 
 std::optional<NotificationContent> Parse(std::string_view payload) {
-  // A typical stored body (1-2 KB) parses inside these buffers: no heap allocation for the
-  // tree or the parser's stack (the webhook's ParseEnvelope does the same).
-  alignas(16) unsigned char tree_buffer[16384];
-  alignas(16) unsigned char parser_stack[2048];
-  bj::monotonic_resource arena(tree_buffer, sizeof tree_buffer);
-  bj::parse_options options;
-  options.max_depth = kMaxDepth;
-  bj::parser parser(bj::storage_ptr(), options, parser_stack, sizeof parser_stack);
-  parser.reset(&arena);
+  // A typical stored body (1-2 KB) fits in 16 KB of tree.
+  webhook::StackJsonParser<16384> parser(kMaxDepth);
   bj::error_code ec;
-  parser.write(bj::string_view(payload.data(), payload.size()), ec);
+  const bj::value root = parser.Parse(payload, ec);
   if (ec) return std::nullopt;
-  const bj::value root = parser.release();
   if (!root.is_object()) return std::nullopt;
   const bj::value* data = Find(root.get_object(), "data");
   if (data == nullptr || !data->is_object()) return std::nullopt;
