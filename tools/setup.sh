@@ -10,10 +10,16 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev libssl-dev libnghttp2-dev libboost1.81-dev
-  # tests, fakes and benchmarks
+  # tests, fakes and benchmarks. A test whose tool is missing fails and names the package,
+  # so everything a test runs is listed here.
   curl openssl sqlite3 nghttp2-client nghttp2-server wrk
-  python3 python3-grpcio python3-protobuf python3-grpc-tools
-  clang libclang-rt-14-dev
+  nodejs                                            # the provider fakes (tests/fakes)
+  python3 python3-grpcio python3-protobuf python3-grpc-tools  # walkthrough_test.py
+  clang libclang-rt-14-dev                          # fuzzers (tools/test.sh --all)
+  postgresql-15 libpq-dev                           # PostgreSQL, as on the reference machine
+  chromium                                          # the status page's browser test
+  prometheus                                        # promtool: the alert rules' tests
+  lintian dpkg-dev                                  # tools/package.sh and its test
 )
 
 missing=()

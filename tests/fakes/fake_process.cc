@@ -16,6 +16,18 @@ bool HaveTool(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
 }
 
+std::string MissingTools(const std::vector<std::string>& tools) {
+  std::string missing, packages;
+  for (const std::string& tool : tools) {
+    if (HaveTool(tool)) continue;
+    const std::string package = tool == "node" ? "nodejs" : tool == "basenc" ? "coreutils" : tool;
+    missing += (missing.empty() ? "" : ", ") + tool;
+    packages += " " + package;
+  }
+  if (missing.empty()) return "";
+  return "missing " + missing + ": run tools/setup.sh as root (or apt-get install" + packages + ")";
+}
+
 bool RunQuietly(const std::string& cmd) {
   return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
 }

@@ -13,6 +13,10 @@ namespace pushgate::fakes {
 // True when `name` is on PATH.
 bool HaveTool(const std::string& name);
 
+// "" when every tool is on PATH; otherwise which are missing and the Debian package to install
+// for each, for a test to FAIL with (a missing tool never passes a suite by skipping it).
+std::string MissingTools(const std::vector<std::string>& tools);
+
 // Runs `cmd` through the shell with its output discarded; true on exit status 0.
 bool RunQuietly(const std::string& cmd);
 

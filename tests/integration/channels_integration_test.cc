@@ -14,7 +14,8 @@ using nlohmann::json;
 class WebPushTest : public GatewayTest {
  protected:
   void SetUp() override {
-    if (!ToolsPresent() || !fakes::HaveTool("basenc")) GTEST_SKIP() << "node/openssl missing";
+    const std::string missing = MissingTools({"basenc"});
+    ASSERT_TRUE(missing.empty()) << missing;
     ASSERT_TRUE(push_.Start(Dir())) << "fake push service did not start";
   }
 
@@ -95,8 +96,7 @@ TEST_F(WebPushTest, LoopbackEndpointsAreRefusedUnlessAllowed) {
 class AllChannelsTest : public WebPushTest {
  protected:
   void SetUp() override {
-    WebPushTest::SetUp();
-    if (IsSkipped()) return;
+    ASSERT_NO_FATAL_FAILURE(WebPushTest::SetUp());
     ASSERT_TRUE(apns_.Start(Dir())) << "fake APNs did not start";
     ASSERT_TRUE(fcm_.Start(Dir())) << "fake FCM did not start";
     ASSERT_TRUE(hook_.Start(Dir())) << "fake hook receiver did not start";

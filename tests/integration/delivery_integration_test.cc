@@ -20,7 +20,8 @@ constexpr char kGroupToken[] = "0123456789abcdef0123456789abcdef0123456789abcdef
 class DeliveryTest : public GatewayTest {
  protected:
   void SetUp() override {
-    if (!ToolsPresent()) GTEST_SKIP() << "node or openssl not available";
+    const std::string missing = MissingTools();
+    ASSERT_TRUE(missing.empty()) << missing;
     ASSERT_TRUE(fake_.Start(Dir())) << "fake APNs did not start";
   }
 

@@ -18,7 +18,8 @@ constexpr char kGroupToken[] = "android-token-group:APA91bHexample";
 class FcmTest : public GatewayTest {
  protected:
   void SetUp() override {
-    if (!ToolsPresent()) GTEST_SKIP() << "node or openssl not available";
+    const std::string missing = MissingTools();
+    ASSERT_TRUE(missing.empty()) << missing;
     ASSERT_TRUE(fcm_.Start(Dir())) << "fake FCM did not start";
     WriteFile(SaFile(), fcm_.ServiceAccountJson());
   }

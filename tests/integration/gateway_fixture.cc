@@ -185,11 +185,9 @@ json FakeHook::HookConfig(const std::string& name) const {
           {"resolve", {std::string(kHost) + ":" + p + ":127.0.0.1"}}};
 }
 
-bool GatewayTest::ToolsPresent() {
-  if (fakes::HaveTool("node") && fakes::HaveTool("openssl")) return true;
-  // Locally a missing tool only skips; in CI it must not hide the whole suite.
-  if (std::getenv("CI") != nullptr) ADD_FAILURE() << "node or openssl not available";
-  return false;
+std::string GatewayTest::MissingTools(std::vector<std::string> extra) {
+  extra.insert(extra.begin(), {"node", "openssl"});
+  return fakes::MissingTools(extra);
 }
 
 json GatewayTest::BaseConfig(const json& app) const {

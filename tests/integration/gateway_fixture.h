@@ -126,8 +126,8 @@ class FakeHook : public NodeFake {
 // Starts the gateway and talks to it. Tests add their fakes and build the config.
 class GatewayTest : public ::testing::Test {
  protected:
-  // Skips (fails under CI=1) when node or openssl is missing; true when the test may go on.
-  static bool ToolsPresent();
+  // "" when node, openssl and `extra` are installed; else what to install (the test FAILs).
+  static std::string MissingTools(std::vector<std::string> extra = {});
 
   std::string Dir() const { return dir_.path(); }
   std::string DataDir() const { return dir_.path() + "/data"; }

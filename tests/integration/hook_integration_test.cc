@@ -32,10 +32,8 @@ int64_t Millis(const google::protobuf::Timestamp& t) {
 class HookTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fakes::HaveTool("node") || !fakes::HaveTool("openssl")) {
-      if (std::getenv("CI") != nullptr) FAIL() << "node or openssl not available";
-      GTEST_SKIP() << "node or openssl not available";
-    }
+    const std::string missing = fakes::MissingTools({"node", "openssl"});
+    ASSERT_TRUE(missing.empty()) << missing;
     const std::string d = dir_.path();
     ASSERT_TRUE(fakes::RunQuietly(
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d +

@@ -28,11 +28,10 @@ namespace pushgate::testing {
 // A 64-hex-digit APNs device token that is unique per `n`.
 std::string DeviceToken(int n);
 
-// Starts the APNs fake (tests/integration/gateway_fixture.h) in `dir`. Without node or openssl the
-// test is skipped (failed under CI=…, so CI cannot pass by skipping); any other start failure fails
-// it. Use as
-//   ASSERT_NO_FATAL_FAILURE(StartFakeOrSkip(&fake, dir)); if (IsSkipped()) return;
-void StartFakeOrSkip(FakeApns* fake, const std::string& dir);
+// Starts the APNs fake (tests/integration/gateway_fixture.h) in `dir`. Without node or openssl,
+// or when the fake does not start, the test fails (saying what to install). Use as
+//   ASSERT_NO_FATAL_FAILURE(StartFake(&fake, dir));
+void StartFake(FakeApns* fake, const std::string& dir);
 
 // Engine settings that make retries quick enough for a test.
 nlohmann::json FastEngine();

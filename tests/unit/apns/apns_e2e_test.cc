@@ -33,7 +33,6 @@ constexpr char kKeyId[] = "KEYID12345";
 constexpr char kTeamId[] = "TEAMID6789";
 constexpr char kBundle[] = "com.example.app";
 
-using fakes::HaveTool;
 using fakes::RunQuietly;
 
 // The fake's plain-HTTP control API.
@@ -67,8 +66,8 @@ class FakeApns {
 class ApnsEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!HaveTool("node") || !HaveTool("openssl")) {
-      skip_reason_ = new std::string("node or openssl not installed");
+    if (std::string missing = fakes::MissingTools({"node", "openssl"}); !missing.empty()) {
+      setup_failure_ = new std::string(missing);
       return;
     }
     char tmpl[] = "/tmp/apns_e2e_XXXXXX";
@@ -86,17 +85,17 @@ class ApnsEndToEnd : public ::testing::Test {
             "/AuthKey.p8") &&
         RunQuietly("openssl pkey -in " + d + "/AuthKey.p8 -pubout -out " + d + "/pub.pem");
     if (!keys_ok) {
-      skip_reason_ = new std::string("openssl could not generate test keys");
+      setup_failure_ = new std::string("openssl could not generate test keys");
       return;
     }
     fake_ = new FakeApns();
     if (!fake_->Start(*dir_)) {
-      skip_reason_ = new std::string("fake APNs did not start");
+      setup_failure_ = new std::string("fake APNs did not start");
       return;
     }
     auto client = StartHttp2Client(Http2ClientOptions{});
     if (!client.ok()) {
-      skip_reason_ = new std::string("HTTP/2 client did not start");
+      setup_failure_ = new std::string("HTTP/2 client did not start");
       return;
     }
     client_ = client->release();
@@ -123,7 +122,7 @@ class ApnsEndToEnd : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (skip_reason_) GTEST_SKIP() << *skip_reason_;
+    if (setup_failure_) FAIL() << *setup_failure_;
     Control(fake_->control_port, "POST", "/control/reset");
   }
 
@@ -204,7 +203,7 @@ class ApnsEndToEnd : public ::testing::Test {
     return *ParseStoredPayload(pushgate::testing::ReadFixture(name));
   }
 
-  static inline std::string* skip_reason_ = nullptr;
+  static inline std::string* setup_failure_ = nullptr;
   static inline fs::path* dir_ = nullptr;
   static inline FakeApns* fake_ = nullptr;
   static inline Http2Client* client_ = nullptr;

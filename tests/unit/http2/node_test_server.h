@@ -33,7 +33,7 @@ class NodeTestServer {
   int control_port_ = 0;
 };
 
-// True if `node` and `openssl` can be run (the tests skip otherwise).
+// True if `node` and `openssl` can be run (the tests fail otherwise).
 bool TestToolsAvailable();
 
 }  // namespace pushgate::testing
