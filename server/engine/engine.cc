@@ -40,7 +40,9 @@ Engine::Engine(EngineOptions options, store::DeliveryStore* store,
       now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
       store_(store),
       providers_(std::move(providers)),
-      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {}
+      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
+  for (const auto& [app_id, rules] : options_.rules) metrics_.KnowApp(app_id);
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -379,7 +381,8 @@ void Engine::Settle(Answer& a) {
   --in_flight_;
   if (s.channel == store::Channel::kWebhook) --hook_in_flight_;
   held_.erase(s.delivery_id);
-  metrics_.Answered(s.channel, a.result.outcome);
+  metrics_.Answered(s.channel, a.result.outcome,
+                    static_cast<double>(a.ended_at_ms - s.started_at_ms) / 1000.0);
 
   SettleInput in;
   in.result = std::move(a.result);

@@ -18,9 +18,15 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
       "pushgate_delivery_latency_seconds",
       "From the webhook's arrival to the provider accepting the push.", {"channel"},
       {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+  metrics::HistogramFamily& request = registry_->AddHistogram(
+      "pushgate_provider_request_seconds",
+      "From handing a push to its provider (APNs, FCM, a push service, a forward hook) to the "
+      "answer, whatever the outcome.",
+      {"channel"}, {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
   for (int c = 0; c < kChannels; ++c) {
     const char* channel = store::ChannelName(static_cast<store::Channel>(c));
     latency_[c] = &latency.WithLabels({channel});
+    request_seconds_[c] = &request.WithLabels({channel});
     for (int o = 0; o < kOutcomes; ++o) {
       answered_[c][o] = &answered.WithLabels(
           {channel, providers::OutcomeName(static_cast<providers::Outcome>(o))});
@@ -47,9 +53,11 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
   }
 }
 
-void EngineMetrics::Answered(store::Channel channel, providers::Outcome outcome) {
+void EngineMetrics::Answered(store::Channel channel, providers::Outcome outcome,
+                             double request_seconds) {
   if (registry_ == nullptr) return;
   answered_[static_cast<int>(channel)][static_cast<int>(outcome)]->Increment();
+  request_seconds_[static_cast<int>(channel)]->Observe(request_seconds);
 }
 
 void EngineMetrics::Delivered(store::Channel channel, double seconds_since_received) {
@@ -59,6 +67,13 @@ void EngineMetrics::Delivered(store::Channel channel, double seconds_since_recei
 
 void EngineMetrics::InFlight(int n) {
   if (in_flight_ != nullptr) in_flight_->Set(n);
+}
+
+void EngineMetrics::KnowApp(const std::string& app_id) {
+  if (config_errors_ == nullptr) return;
+  for (int c = 0; c < kChannels; ++c) {
+    config_errors_->WithLabels({app_id, store::ChannelName(static_cast<store::Channel>(c))});
+  }
 }
 
 void EngineMetrics::ConfigError(const std::string& app_id, store::Channel channel) {

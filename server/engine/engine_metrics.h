@@ -1,6 +1,7 @@
 // The engine's Prometheus metrics:
 //   pushgate_pushes_total{channel,outcome}            provider answers by outcome class
 //   pushgate_delivery_latency_seconds{channel}        webhook received → provider accepted
+//   pushgate_provider_request_seconds{channel}        one push sent → its answer, any outcome
 //   pushgate_deliveries_in_flight                     handed to a provider, not yet answered
 //   pushgate_provider_config_errors_total{app,channel} our credentials/config were refused
 //   pushgate_deliveries{state}                        stored deliveries by state (at scrape)
@@ -25,10 +26,14 @@ class EngineMetrics {
   EngineMetrics(metrics::Registry* registry,
                 std::function<std::map<std::string, int64_t>()> delivery_counts);
 
-  void Answered(store::Channel channel, providers::Outcome outcome);
+  // `request_seconds`: from handing the push to the provider to its answer.
+  void Answered(store::Channel channel, providers::Outcome outcome, double request_seconds);
   void Delivered(store::Channel channel, double seconds_since_received);
   void InFlight(int n);
   void ConfigError(const std::string& app_id, store::Channel channel);
+  // Shows the app's config-error counters at 0 from the start, so that the first error is an
+  // increase that rate() and increase() (and the alert on them) can see.
+  void KnowApp(const std::string& app_id);
 
  private:
   static constexpr int kChannels = 6;
@@ -37,6 +42,7 @@ class EngineMetrics {
   // Children looked up once: every push updates these.
   std::array<std::array<metrics::Counter*, kOutcomes>, kChannels> answered_{};
   std::array<metrics::Histogram*, kChannels> latency_{};
+  std::array<metrics::Histogram*, kChannels> request_seconds_{};
   metrics::Gauge* in_flight_ = nullptr;
   metrics::CounterFamily* config_errors_ = nullptr;
 };

@@ -36,6 +36,10 @@ class GrpcServerImpl final : public GrpcServer {
           {"key"});
       auth_.set_on_rate_limited(
           [&limited](const std::string& key_name) { limited.WithLabels({key_name}).Increment(); });
+      // At 0 from the start, so the first refusal is an increase rate() can see.
+      for (const config::App& app : config.apps) {
+        for (const config::ApiKey& key : app.api_keys) limited.WithLabels({key.name});
+      }
     }
   }
 

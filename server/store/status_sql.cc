@@ -192,6 +192,15 @@ absl::StatusOr<StatusStats> ReadStatusStats(StatementCache& statements, const st
   return stats;
 }
 
+absl::StatusOr<int64_t> ReadOldestWaitingReceivedMs(StatementCache& statements) {
+  // The same "waiting" as ReadStatusStats, through notifications_due (WHERE state != 'done').
+  CachedStatement q = statements.Get(
+      "SELECT min(CASE WHEN state = 'queued' OR lease_until IS NULL THEN received_at END) "
+      "FROM notifications WHERE state != 'done'");
+  if (!q->executeStep()) return 0;
+  return Int64(*q, 0);
+}
+
 absl::StatusOr<std::vector<NotificationChange>> ReadChangesSince(StatementCache& statements,
                                                                  const std::string& app_id,
                                                                  const std::string& uid,

@@ -21,6 +21,10 @@ absl::StatusOr<std::vector<NotificationRecord>> ReadNotificationList(StatementCa
 absl::StatusOr<StatusStats> ReadStatusStats(StatementCache& statements, const std::string& app_id,
                                             int64_t since_ms);
 
+// Over every app: the oldest received_at among notifications waiting (queued, or not done and
+// not leased); 0 when none.
+absl::StatusOr<int64_t> ReadOldestWaitingReceivedMs(StatementCache& statements);
+
 absl::StatusOr<std::vector<NotificationChange>> ReadChangesSince(StatementCache& statements,
                                                                  const std::string& app_id,
                                                                  const std::string& uid,

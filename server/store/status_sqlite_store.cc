@@ -27,6 +27,11 @@ absl::StatusOr<StatusStats> SqliteStatusStore::Stats(const std::string& app_id, 
   });
 }
 
+absl::StatusOr<int64_t> SqliteStatusStore::OldestWaitingReceivedMs() {
+  return store_->Read<int64_t>(
+      [](ReadTxn& txn) { return ReadOldestWaitingReceivedMs(txn.statements); });
+}
+
 namespace {
 
 // A redrive "since a time" may touch many deliveries; as one transaction it would hold the

@@ -24,6 +24,7 @@ class SqliteStatusStore final : public StatusStore {
       const NotificationQuery& query) override;
   absl::StatusOr<StatusStats> Stats(const std::string& app_id, int64_t since_ms,
                                     int64_t now_ms) override;
+  absl::StatusOr<int64_t> OldestWaitingReceivedMs() override;
   absl::Status Redrive(RedriveScope scope, int64_t now_ms, Callback<int> done) override;
   absl::StatusOr<std::vector<NotificationChange>> ChangesSince(const std::string& app_id,
                                                                const std::string& uid,

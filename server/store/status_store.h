@@ -73,6 +73,9 @@ class StatusStore : public DeliveryReader {
   // waiting notification regardless of the window.
   virtual absl::StatusOr<StatusStats> Stats(const std::string& app_id, int64_t since_ms,
                                             int64_t now_ms) = 0;
+  // received_at of the oldest notification of any app waiting for the engine (as Stats'
+  // oldest_waiting_received_ms); 0 when nothing waits. Reads the live queue only.
+  virtual absl::StatusOr<int64_t> OldestWaitingReceivedMs() = 0;
   // Sets the scope's failed deliveries back to 'pending' (attempt budget reset, due now) and
   // their notifications to 'dispatching', due now, without a lease, so the engine claims them.
   // The int: deliveries redriven. ONE write transaction.

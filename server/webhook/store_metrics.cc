@@ -1,10 +1,26 @@
 #include "webhook/store_metrics.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+
 namespace pushgate::webhook {
+
+void RegisterQueueAgeMetric(metrics::Registry& registry, store::StatusStore& status) {
+  registry.AddGaugeCallback(
+      "pushgate_queue_oldest_waiting_seconds",
+      "Age of the oldest notification waiting for the delivery engine (0 when none waits).", {},
+      [&status] {
+        absl::StatusOr<int64_t> oldest = status.OldestWaitingReceivedMs();
+        if (!oldest.ok()) return std::vector<metrics::GaugeSample>{};
+        const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+        const double age = *oldest > 0 ? std::max<int64_t>(0, now_ms - *oldest) / 1000.0 : 0;
+        return std::vector<metrics::GaugeSample>{{{}, age}};
+      });
+}
 
 void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store) {
   // Written by the scrape hook and read by the callbacks; Registry::Render runs them one

@@ -5,6 +5,7 @@
 #define PUSHGATE_WEBHOOK_STORE_METRICS_H_
 
 #include "metrics/registry.h"
+#include "store/status_store.h"
 #include "store/store.h"
 
 namespace pushgate::webhook {
@@ -13,6 +14,11 @@ namespace pushgate::webhook {
 // pushgate_notifications{state} and pushgate_registrations{platform,state}. `store` must
 // outlive `registry`'s last Render(). Call once per registry.
 void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store);
+
+// Registers pushgate_queue_oldest_waiting_seconds: how long the oldest notification waiting
+// for the engine has waited (0 when none; absent from a scrape whose read failed). One read
+// of the live queue per scrape. `status` must outlive `registry`'s last Render().
+void RegisterQueueAgeMetric(metrics::Registry& registry, store::StatusStore& status);
 
 }  // namespace pushgate::webhook
 

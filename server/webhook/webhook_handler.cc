@@ -98,6 +98,15 @@ class Service : public std::enable_shared_from_this<Service> {
           return std::vector<metrics::GaugeSample>{
               {{}, static_cast<double>(lockout->locked_sources(Clock::now()))}};
         });
+    // For alerts: /readyz's answer without its probe write (a scrape must not write).
+    registry_.AddGaugeCallback(
+        "pushgate_ready",
+        "1 when the store's last commit succeeded and the delivery engine runs (as /readyz "
+        "checks, without its probe write), else 0.",
+        {}, [store = &store_, engine_running = engine_running_] {
+          const bool ready = store->Stats().last_commit_ok && (!engine_running || engine_running());
+          return std::vector<metrics::GaugeSample>{{{}, ready ? 1.0 : 0.0}};
+        });
   }
 
   // A reloaded config's credentials, HMAC secrets and limits, for requests from now on.

@@ -43,8 +43,8 @@ using WebhookReloader = std::function<void(std::shared_ptr<const config::Config>
 
 // The handler to give StartHttpServer. Registers its metrics in deps.metrics
 // (pushgate_http_requests_total{route,status}, pushgate_webhook_ingest_seconds, the Basic
-// Auth failure and lockout counts, and the store gauges of store_metrics.h): call once per
-// registry. With `reload`, fills it with the function that swaps in a new config.
+// Auth failure and lockout counts, pushgate_ready, and the store gauges of store_metrics.h): call
+// once per registry. With `reload`, fills it with the function that swaps in a new config.
 //
 // Repeated failed Basic Auth from one source address (auth_lockout.h) is answered late, then
 // refused 429 + Retry-After for the lockout period, per config.limits.webhook_auth.

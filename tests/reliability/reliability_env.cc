@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -153,13 +154,14 @@ double MetricValue(const std::string& metrics_url, const std::string& name) {
   if (r.status != 200) return -1;
   std::istringstream in(r.body);
   std::string line;
+  double sum = -1;
   while (std::getline(in, line)) {
     if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
         (line[name.size()] == ' ' || line[name.size()] == '{')) {
-      return std::stod(line.substr(line.rfind(' ') + 1));
+      sum = std::max(sum, 0.0) + std::stod(line.substr(line.rfind(' ') + 1));
     }
   }
-  return -1;
+  return sum;
 }
 
 WebhookPoster::WebhookPoster(std::vector<std::string> uids, std::chrono::milliseconds pause,

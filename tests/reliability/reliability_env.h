@@ -73,8 +73,8 @@ struct ProcessSample {
   int64_t open_fds = 0;
 };
 ProcessSample SampleProcess(pid_t pid);
-// One sample value of the Prometheus text at `metrics_url` (first line starting with `name`
-// followed by a space or '{'), or -1.
+// The sum of every sample of `name` in the Prometheus text at `metrics_url` (lines starting with
+// `name` followed by a space or '{': all its label sets), or -1 when there is none.
 double MetricValue(const std::string& metrics_url, const std::string& name);
 
 // POSTs distinct chats, round robin over `uids`, one after the other, to whatever port
