@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/version.h"
 #include "pushgate_client.h"
 #include "pushgatectl_args.h"
 #include "pushgatectl_output.h"
@@ -113,6 +114,10 @@ int Run(const CtlArgs& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 1 && args[0] == "--version") {
+    std::cout << pushgate::VersionLine("pushgatectl") << "\n";
+    return 0;
+  }
   absl::StatusOr<CtlArgs> parsed = pushgate::ctl::ParseArgs(args, ProcessEnv);
   if (!parsed.ok()) {
     std::cerr << "pushgatectl: " << parsed.status().message() << "\n"

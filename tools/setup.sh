@@ -15,6 +15,7 @@ PACKAGES=(
   curl openssl sqlite3 nghttp2-client nghttp2-server wrk
   nodejs                                            # the provider fakes (tests/fakes)
   python3 python3-grpcio python3-protobuf python3-grpc-tools  # walkthrough_test.py
+  python3-yaml                                      # tests/deploy
   clang libclang-rt-14-dev                          # fuzzers (tools/test.sh --all)
   postgresql-15 libpq-dev                           # PostgreSQL, as on the reference machine
   chromium                                          # the status page's browser test
