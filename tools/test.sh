@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, then proves everything CI proves:
-#   - the normal build (build/) and its whole test suite: the fast tests (ctest -LE slow), then
-#     the slow ones (-L slow: crashes, provider faults, hostile input, soak);
-#   - the fuzz targets, each for PUSHGATE_FUZZ_SECONDS (default 30; 0 skips them);
-#   - the whole suite under ASan+UBSan (build-asan/) and under TSan (build-tsan/), through
-#     tools/sanitize.sh; PUSHGATE_SANITIZERS picks them (default "address thread"; "" skips).
+# Installs what is missing, builds, and runs every test:
+#   tools/test.sh         the normal build (build/: server, client, tests; no benchmarks) and
+#                         its whole ctest suite, fast tests (-LE slow) then slow ones (-L slow:
+#                         crashes, provider faults, hostile input, soak). About 15 minutes from a
+#                         fresh clone on 2 cores (docs/BENCHMARKS.md, "Build time").
+#   tools/test.sh --all   what CI proves (.ci/run), about 45 minutes: the above with the
+#                         benchmarks built too, then
+#     - the fuzz targets, each for PUSHGATE_FUZZ_SECONDS (default 30; 0 skips them);
+#     - the whole suite under ASan+UBSan (build-asan/) and under TSan (build-tsan/), through
+#       tools/sanitize.sh; PUSHGATE_SANITIZERS picks them (default "address thread"; "" skips).
 # Extra arguments go to every ctest run (e.g. -R Webhook).
 #
 # The suites mostly wait (on timers, sockets and child processes) while the builds use both
@@ -13,6 +17,11 @@
 # runs at a time. Each suite's output goes to build-logs/<suite>.log and is shown when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+all=0
+if [ "${1:-}" = "--all" ]; then
+  all=1
+  shift
+fi
 started=$SECONDS
 say() { echo "test.sh [$((SECONDS - started)) s] $*"; }
 logs=build-logs
@@ -52,6 +61,20 @@ normal_suite() {
 }
 
 tools/setup.sh
+if [ "$all" = 0 ]; then
+  # The per-directory targets of Ninja: everything but tools/bench.
+  tools/build.sh server/all client/all tests/all
+  say "normal build done"
+  start_suite tests normal_suite "$@"
+  finish_suite
+  if [ ${#failed[@]} -gt 0 ]; then
+    say "FAILED"
+    exit 1
+  fi
+  say "all passed (tools/test.sh --all adds the fuzzers and the sanitizer builds)"
+  exit 0
+fi
+
 tools/build.sh
 say "normal build done"
 start_suite tests normal_suite "$@"
