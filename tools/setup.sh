@@ -14,6 +14,8 @@ PACKAGES=(
   curl openssl sqlite3 nghttp2-client nghttp2-server wrk
   python3 python3-grpcio python3-protobuf python3-grpc-tools
   clang libclang-rt-14-dev
+  # the status page's browser test (headless)
+  chromium
 )
 
 missing=()

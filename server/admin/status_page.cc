@@ -232,6 +232,9 @@ std::string RenderRateChart(const std::vector<RateSeries>& series, int64_t now_m
     peak = std::max(peak, series_peak);
     shown.push_back(&s);
   }
+  // Webhooks in first: the line every push comes from.
+  std::stable_partition(shown.begin(), shown.end(),
+                        [](const RateSeries* s) { return s->name == kWebhooksInSeries; });
   const double top = NiceCeiling(peak);
   const int plot_w = kChartWidth - kLeft - kRight;
   const int plot_h = kChartHeight - kTop - kBottom;

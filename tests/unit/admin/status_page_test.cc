@@ -120,6 +120,8 @@ TEST(RenderRateChart, DrawsTheHourWithWebhooksAlwaysAndOtherSeriesOnlyWhenTheyMo
   EXPECT_THAT(chart, HasSubstr("888.0,12.0\""));
   EXPECT_THAT(chart, HasSubstr("pushes out: fcm: now <b class=\"rate\">5.00/s</b>, peak 5.00/s"));
   EXPECT_THAT(chart, HasSubstr("webhooks in: now <b class=\"rate\">4.00/s</b>"));
+  EXPECT_LT(chart.find("data-series=\"webhooks in\""),
+            chart.find("data-series=\"pushes out: fcm\""));
   EXPECT_THAT(chart, HasSubstr(">-60 min</text>"));
   EXPECT_THAT(chart, HasSubstr(">now</text>"));
   // A point older than the hour is not drawn.
