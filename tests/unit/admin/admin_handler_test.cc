@@ -204,5 +204,33 @@ TEST_F(AdminHandlerTest, UnknownPathsAndOtherMethodsAreRefusedAfterAuthenticatio
   EXPECT_EQ(HeaderOf(post, "Allow"), "GET");
 }
 
+TEST(ChartTotals, WebhookRequestsOfEveryStatusAndProviderAnswersPerChannel) {
+  std::map<std::string, uint64_t> totals =
+      ChartTotals({{{"webhook", "200"}, 7}, {{"webhook", "401"}, 2}, {{"metrics", "200"}, 50}},
+                  {{{"fcm", "delivered"}, 5}, {{"fcm", "token_dead"}, 1}, {{"apns", "retry"}, 3}});
+  EXPECT_EQ(totals, (std::map<std::string, uint64_t>{
+                        {"webhooks in", 9}, {"pushes out: fcm", 6}, {"pushes out: apns", 3}}));
+  EXPECT_EQ(ChartTotals({}, {}), (std::map<std::string, uint64_t>{{"webhooks in", 0}}));
+}
+
+TEST(RateSampler, ReadsTheRegistrysCountersIntoRates) {
+  metrics::Registry registry;
+  metrics::Counter& pushes =
+      registry.AddCounter("pushgate_pushes_total", "h", {"channel", "outcome"})
+          .WithLabels({"webpush", "delivered"});
+  int64_t now = 0;
+  RateSampler sampler(&registry, [&now] { return now; });
+  sampler.SampleNow();
+  pushes.Increment(30);
+  now = 10'000;
+  sampler.SampleNow();
+  std::vector<RateSeries> series = sampler.Series();
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].name, "pushes out: webpush");
+  EXPECT_DOUBLE_EQ(series[0].points.at(0).per_second, 3.0);
+  EXPECT_EQ(series[1].name, "webhooks in");
+  EXPECT_DOUBLE_EQ(series[1].points.at(0).per_second, 0.0);
+}
+
 }  // namespace
 }  // namespace pushgate::admin

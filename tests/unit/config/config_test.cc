@@ -542,5 +542,19 @@ TEST(ReloadDiff, CredentialsLimitsAndProvidersApplyListenersNeedARestart) {
                                       "apps[app123].rules"}));
 }
 
+TEST(ReloadDiff, TheAdminListenerAndItsCredentialsAreBoundAtStart) {
+  Config running = DemoConfig("/tmp/d", DemoCredentials{"pw", "key", "admin-pw"});
+  Config loaded = running;
+  EXPECT_TRUE(SettingsNeedingRestart(running, loaded).empty());
+  loaded.admin.basic_auth->password.value = "other";
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
+  loaded = running;
+  loaded.admin.basic_auth.reset();
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
+  loaded = running;
+  loaded.admin.address = "127.0.0.1:9";
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
+}
+
 }  // namespace
 }  // namespace pushgate::config
