@@ -272,8 +272,11 @@ std::string RenderRateChart(const std::vector<RateSeries>& series, int64_t now_m
     std::string points;
     double latest = 0;
     double series_peak = 0;
+    std::string last_point;
     for (const RatePoint& p : s.points) {
       if (p.at_ms < start_ms) continue;
+      last_point = absl::StrCat("cx=\"", absl::StrFormat("%.1f", x_of(p.at_ms)), "\" cy=\"",
+                                absl::StrFormat("%.1f", y_of(p.per_second)), "\"");
       absl::StrAppend(&points, points.empty() ? "" : " ", absl::StrFormat("%.1f", x_of(p.at_ms)),
                       ",", absl::StrFormat("%.1f", y_of(p.per_second)));
       latest = p.per_second;
@@ -283,6 +286,8 @@ std::string RenderRateChart(const std::vector<RateSeries>& series, int64_t now_m
       absl::StrAppend(&out, "<polyline fill=\"none\" stroke=\"", colour,
                       "\" stroke-width=\"2\" points=\"", points, "\"><title>", HtmlEscape(s.name),
                       "</title></polyline>");
+      // The newest sample as a dot: a line needs two samples, the first minute has one.
+      absl::StrAppend(&out, "<circle ", last_point, " r=\"3\" fill=\"", colour, "\"/>");
     }
     absl::StrAppend(&legend, "<li data-series=\"", HtmlEscape(s.name),
                     "\"><svg width=\"12\" height=\"12\" aria-hidden=\"true\"><rect width=\"12\" "

@@ -118,6 +118,7 @@ TEST(RenderRateChart, DrawsTheHourWithWebhooksAlwaysAndOtherSeriesOnlyWhenTheyMo
   // Peak 5/s: the axis tops at 5; the newest fcm point sits at the right edge, at the top.
   EXPECT_THAT(chart, HasSubstr(">5.00/s</text>"));
   EXPECT_THAT(chart, HasSubstr("888.0,12.0\""));
+  EXPECT_THAT(chart, HasSubstr("<circle cx=\"888.0\" cy=\"12.0\" r=\"3\""));
   EXPECT_THAT(chart, HasSubstr("pushes out: fcm: now <b class=\"rate\">5.00/s</b>, peak 5.00/s"));
   EXPECT_THAT(chart, HasSubstr("webhooks in: now <b class=\"rate\">4.00/s</b>"));
   EXPECT_LT(chart.find("data-series=\"webhooks in\""),
