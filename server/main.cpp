@@ -259,11 +259,11 @@ int Run() {
     config::HttpConfig admin_http;
     admin_http.address = config.admin.address;
     admin_http.tls = config.admin.tls;
-    absl::StatusOr<std::unique_ptr<http::HttpServer>> started =
-        http::StartHttpServer(admin_http,
-                              admin::MakeAdminHandler({*config.admin.basic_auth, admin_source.get(),
-                                                       admin_rates.get(), NowMs}),
-                              nullptr);
+    absl::StatusOr<std::unique_ptr<http::HttpServer>> started = http::StartHttpServer(
+        admin_http,
+        admin::MakeAdminHandler({*config.admin.basic_auth, config.limits.webhook_auth,
+                                 admin_source.get(), admin_rates.get(), NowMs}),
+        nullptr);
     if (!started.ok()) {
       LogError("admin_start_failed", {{"error", started.status().message()}});
       return 1;

@@ -4,9 +4,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "admin/admin_request.h"
 #include "admin/status_page.h"
 #include "common/crypto.h"
+#include "webhook/auth_lockout.h"
 
 namespace pushgate::admin {
 namespace {
@@ -40,9 +42,19 @@ http::HttpResponse Plain(int status, std::string text) {
 }  // namespace
 
 http::HttpHandler MakeAdminHandler(AdminDeps deps) {
+  auto lockout = std::make_shared<webhook::AuthLockout>(deps.lockout);
   auto shared = std::make_shared<const AdminDeps>(std::move(deps));
-  return [deps = std::move(shared)](http::HttpRequest&& request, http::Respond respond) {
+  return [deps = std::move(shared), lockout](http::HttpRequest&& request, http::Respond respond) {
+    const auto now = webhook::AuthLockout::Clock::now();
+    // Checked before the credentials, so a guess during a lockout teaches nothing.
+    if (const int64_t locked = lockout->LockedForSeconds(request.remote_address, now); locked > 0) {
+      http::HttpResponse r = Plain(429, "too many failed attempts from this address\n");
+      r.headers.push_back({"Retry-After", absl::StrCat(locked)});
+      return respond(std::move(r));
+    }
     if (!IsAdminAuthorized(request.Header("authorization"), deps->credential)) {
+      // No slowed answer here (the listener has one thread to hold it on); the lockout brakes.
+      lockout->RecordFailure(request.remote_address, now);
       http::HttpResponse r = Plain(401, "admin credentials required\n");
       r.headers.push_back(
           {"WWW-Authenticate", "Basic realm=\"pushgate admin\", charset=\"UTF-8\""});

@@ -4,7 +4,8 @@
 //   GET /live              the page's live section (the page's script fetches it every 10 s)
 //   GET /user?app=&uid=    "did user X get it?": the uid's recent notifications and deliveries
 // Every answer carries a strict Content-Security-Policy (a fresh nonce per page) and is never
-// cached.
+// cached. Failed attempts count per source address as the webhook's do (limits.webhook_auth):
+// a source past the lockout threshold gets 429 with Retry-After, right credentials included.
 #ifndef PUSHGATE_ADMIN_ADMIN_HANDLER_H_
 #define PUSHGATE_ADMIN_ADMIN_HANDLER_H_
 
@@ -20,6 +21,7 @@ namespace pushgate::admin {
 
 struct AdminDeps {
   config::BasicAuthCredential credential;
+  config::WebhookAuthLimits lockout;
   const StatusSource* source = nullptr;  // must outlive the handler
   const RateSampler* rates = nullptr;    // must outlive the handler
   std::function<int64_t()> now_ms;

@@ -87,13 +87,17 @@ class AdminHandlerTest : public ::testing::Test {
     app.fcm->service_account.value = "{\"private_key\": \"SECRET-KEY-MATERIAL\"}";
     config_.apps.push_back(app);
     source_ = std::make_unique<StatusSource>(&store_, &config_, &metrics_);
-    handler_ = MakeAdminHandler({config::BasicAuthCredential{"ops", {"pw", "inline"}},
+    config::WebhookAuthLimits lockout;
+    lockout.lockout_after_failures = 101;  // the 401 test below fails 60 times from one source
+    handler_ = MakeAdminHandler({config::BasicAuthCredential{"ops", {"pw", "inline"}}, lockout,
                                  source_.get(), &rates_, [] { return kNow; }});
   }
 
   http::HttpResponse Call(const std::string& method, const std::string& target,
-                          const std::string& authorization = "Basic " + Base64Encode("ops:pw")) {
+                          const std::string& authorization = "Basic " + Base64Encode("ops:pw"),
+                          const std::string& source = "127.0.0.1") {
     http::HttpRequest request;
+    request.remote_address = source;
     request.method = method;
     request.target = target;
     if (!authorization.empty()) request.headers.push_back({"authorization", authorization});
@@ -202,6 +206,16 @@ TEST_F(AdminHandlerTest, UnknownPathsAndOtherMethodsAreRefusedAfterAuthenticatio
   http::HttpResponse post = Call("POST", "/");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(HeaderOf(post, "Allow"), "GET");
+}
+
+TEST_F(AdminHandlerTest, RepeatedFailuresFromOneAddressLockItOutButNotOthers) {
+  for (int i = 0; i < 101; ++i) {
+    ASSERT_EQ(Call("GET", "/", "Basic " + Base64Encode("ops:guess"), "10.0.0.9").status, 401);
+  }
+  http::HttpResponse locked = Call("GET", "/", "Basic " + Base64Encode("ops:pw"), "10.0.0.9");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_GT(std::stoi(HeaderOf(locked, "Retry-After")), 0);
+  EXPECT_EQ(Call("GET", "/", "Basic " + Base64Encode("ops:pw"), "10.0.0.10").status, 200);
 }
 
 TEST(ChartTotals, WebhookRequestsOfEveryStatusAndProviderAnswersPerChannel) {
