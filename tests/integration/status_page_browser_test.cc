@@ -2,8 +2,8 @@
 // from the real binary after deliveries into the FCM fake, and the test checks what the page
 // shows once its script has run: the chart's series, the queue, outcomes and failure reasons,
 // the channels' health, and the "did user X get it?" search, with a uid that carries a
-// <script> tag shown as text. A screenshot of the page is kept under the build directory
-// (test-artifacts/status_page.png) and named in the test's output.
+// <script> tag shown as text. Screenshots of the page and of a search are kept under the
+// build directory (test-artifacts/status_page*.png) and named in the test's output.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -158,6 +158,11 @@ TEST_F(StatusPageBrowserTest, ChromiumShowsRatesQueueOutcomesChannelsAndTheUserS
   EXPECT_GT(std::filesystem::file_size(png), 20'000u);  // a drawn page, not a blank one
   EXPECT_EQ(ReadFile(png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   std::printf("status page screenshot: %s\n", png.c_str());
+  const std::string user_png = std::string(PUSHGATE_TEST_ARTIFACT_DIR) + "/status_page_user.png";
+  std::filesystem::remove(user_png);
+  Chromium("--screenshot=" + user_png, AdminUrl("/user?app=app123&uid=alice"));
+  ASSERT_TRUE(std::filesystem::exists(user_png)) << "no screenshot at " << user_png;
+  std::printf("user search screenshot: %s\n", user_png.c_str());
 }
 
 }  // namespace
