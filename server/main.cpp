@@ -17,7 +17,11 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "admin/admin_handler.h"
+#include "admin/rate_sampler.h"
+#include "admin/status_source.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "config/config.h"
@@ -41,6 +45,8 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, data_dir, "", "overrides data_dir (default ./data)");
 ABSL_FLAG(std::string, http_address, "", "overrides http.address (default 127.0.0.1:8080)");
 ABSL_FLAG(std::string, grpc_address, "", "overrides grpc.address (default 127.0.0.1:50051)");
+ABSL_FLAG(std::string, admin_address, "",
+          "overrides admin.address (default 127.0.0.1:8081; on only with admin.basic_auth)");
 ABSL_FLAG(std::string, log_level, "", "overrides log_level: debug, info, warn or error");
 ABSL_FLAG(std::string, check_config, "",
           "validate this config file, print it with secrets redacted, and exit (0 valid, 1 not)");
@@ -69,6 +75,9 @@ absl::StatusOr<config::Config> LoadConfiguration() {
   if (!absl::GetFlag(FLAGS_grpc_address).empty()) {
     config.grpc.address = absl::GetFlag(FLAGS_grpc_address);
   }
+  if (!absl::GetFlag(FLAGS_admin_address).empty()) {
+    config.admin.address = absl::GetFlag(FLAGS_admin_address);
+  }
   if (!absl::GetFlag(FLAGS_log_level).empty()) config.log_level = absl::GetFlag(FLAGS_log_level);
   absl::Status valid = config::ValidateConfig(config);
   if (!valid.ok()) return valid;
@@ -77,7 +86,7 @@ absl::StatusOr<config::Config> LoadConfiguration() {
 
 std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
-void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port) {
+void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port, int admin_port) {
   const config::App& app = config.apps.front();
   const std::string host = HostOf(config.http.address);
   std::printf(
@@ -85,17 +94,26 @@ void PrintDemoBanner(const config::Config& config, int http_port, int grpc_port)
       "  data dir        %s\n"
       "  webhook         http://%s:%d%s  (Basic Auth user '%s', password '%s')\n"
       "  gRPC            %s:%d  (authorization: Bearer %s)\n"
-      "  demo appId      %s\n"
-      "Try:\n"
-      "  curl -u '%s:%s' -H 'content-type: application/json' \\\n"
-      "       --data @tests/fixtures/cometchat/chat.json http://%s:%d%s\n\n",
+      "  demo appId      %s\n",
       config.data_dir.c_str(), host.c_str(), http_port, config.http.webhook_path.c_str(),
       app.webhook.basic_auth[0].username.c_str(), app.webhook.basic_auth[0].password.value.c_str(),
       HostOf(config.grpc.address).c_str(), grpc_port, app.api_keys[0].key.value.c_str(),
-      app.app_id.c_str(), app.webhook.basic_auth[0].username.c_str(),
-      app.webhook.basic_auth[0].password.value.c_str(), host.c_str(), http_port,
-      config.http.webhook_path.c_str());
+      app.app_id.c_str());
+  if (admin_port > 0) {
+    std::printf("  status page     http://%s:%d/  (Basic Auth user '%s', password '%s')\n",
+                HostOf(config.admin.address).c_str(), admin_port,
+                config.admin.basic_auth->username.c_str(),
+                config.admin.basic_auth->password.value.c_str());
+  }
+  std::printf(
+      "Try:\n"
+      "  curl -u '%s:%s' -H 'content-type: application/json' \\\n"
+      "       --data @tests/fixtures/cometchat/chat.json http://%s:%d%s\n\n",
+      app.webhook.basic_auth[0].username.c_str(), app.webhook.basic_auth[0].password.value.c_str(),
+      host.c_str(), http_port, config.http.webhook_path.c_str());
 }
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 // SIGHUP: re-reads the config (file and flags, as at start). A config that does not load, or
 // whose TLS files do not, is refused with one log line and nothing changes. Otherwise the
@@ -261,11 +279,37 @@ int Run() {
     return 1;
   }
 
+  // The status page: its own listener (and I/O thread), so a slow page never holds a webhook.
+  std::unique_ptr<admin::RateSampler> admin_rates;
+  std::unique_ptr<admin::StatusSource> admin_source;
+  std::unique_ptr<http::HttpServer> admin_server;
+  if (config.admin.enabled()) {
+    admin_rates = std::make_unique<admin::RateSampler>(&metrics, NowMs);
+    admin_rates->Start();
+    admin_source = std::make_unique<admin::StatusSource>(&status_store, &config, &metrics);
+    config::HttpConfig admin_http;
+    admin_http.address = config.admin.address;
+    admin_http.tls = config.admin.tls;
+    absl::StatusOr<std::unique_ptr<http::HttpServer>> started = http::StartHttpServer(
+        admin_http,
+        admin::MakeAdminHandler({*config.admin.basic_auth, config.limits.webhook_auth,
+                                 admin_source.get(), admin_rates.get(), NowMs}),
+        nullptr);
+    if (!started.ok()) {
+      LogError("admin_start_failed", {{"error", started.status().message()}});
+      return 1;
+    }
+    admin_server = *std::move(started);
+    std::printf("pushgate admin listening admin_port=%d\n", admin_server->port());
+  }
+
   const int http_port = (*http_server)->port();
   const int grpc_port = (*grpc_server)->port();
   // Tests and scripts read the ports from this line (they may ask for port 0).
   std::printf("pushgate listening http_port=%d grpc_port=%d\n", http_port, grpc_port);
-  if (config.demo) PrintDemoBanner(config, http_port, grpc_port);
+  if (config.demo) {
+    PrintDemoBanner(config, http_port, grpc_port, admin_server ? admin_server->port() : 0);
+  }
   std::fflush(stdout);
   LogInfo("started", {{"http", absl::StrCat(HostOf(config.http.address), ":", http_port)},
                       {"grpc", absl::StrCat(HostOf(config.grpc.address), ":", grpc_port)},
@@ -282,6 +326,8 @@ int Run() {
   // Inbound first so no new work arrives, then the engine settles what is in flight (its
   // outcomes are store writes), then the store drains what was accepted.
   (*http_server)->Stop();
+  if (admin_server) admin_server->Stop();
+  if (admin_rates) admin_rates->Stop();
   (*grpc_server)->Shutdown(absl::Seconds(5));
   if (delivery_engine) delivery_engine->Stop();
   retention.Stop();
@@ -296,7 +342,8 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "pushgate [--config FILE] [--data_dir DIR] [--http_address HOST:PORT] "
-      "[--grpc_address HOST:PORT] | --check_config FILE | --version");
+      "[--grpc_address HOST:PORT] [--admin_address HOST:PORT] | --check_config FILE | "
+      "--version");
   absl::FlagsUsageConfig usage;
   usage.version_string = [] { return pushgate::VersionLine("pushgate") + "\n"; };
   absl::SetFlagsUsageConfig(usage);

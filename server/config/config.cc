@@ -704,6 +704,38 @@ absl::Status ParseGrpc(const json& v, GrpcConfig* out) {
   return r.RejectUnknown();
 }
 
+// {"address": HOST:PORT, "basic_auth": {"username", "password": SECRET}, "tls": {...}}
+absl::Status ParseAdmin(const json& v, const EnvLookup& env, AdminConfig* out) {
+  if (!v.is_object()) return absl::InvalidArgumentError("admin: must be an object");
+  ObjectReader r(v, "admin");
+  PG_RETURN_IF_ERROR(r.String("address", &out->address));
+  if (const json* auth = r.Find("basic_auth")) {
+    if (!auth->is_object()) return r.Error("basic_auth", "must be an object");
+    ObjectReader ar(*auth, "admin.basic_auth");
+    BasicAuthCredential cred;
+    PG_RETURN_IF_ERROR(ar.String("username", &cred.username));
+    if (cred.username.empty() || cred.username.find(':') != std::string::npos) {
+      return ar.Error("username", "must be a non-empty string without ':'");
+    }
+    const json* password = ar.Find("password");
+    if (password == nullptr) return ar.Error("password", "is required");
+    PG_RETURN_IF_ERROR(ParseSecret(*password, ar.PathOf("password"), env, &cred.password));
+    PG_RETURN_IF_ERROR(ar.RejectUnknown());
+    out->basic_auth = std::move(cred);
+  }
+  if (const json* tls = r.Find("tls")) {
+    if (!tls->is_object()) return r.Error("tls", "must be an object");
+    ObjectReader tr(*tls, "admin.tls");
+    PG_RETURN_IF_ERROR(tr.String("cert_file", &out->tls.cert_file));
+    PG_RETURN_IF_ERROR(tr.String("key_file", &out->tls.key_file));
+    PG_RETURN_IF_ERROR(tr.RejectUnknown());
+    if (out->tls.cert_file.empty() != out->tls.key_file.empty()) {
+      return absl::InvalidArgumentError("admin.tls: cert_file and key_file go together");
+    }
+  }
+  return r.RejectUnknown();
+}
+
 absl::Status ParseStore(const json& v, StoreConfig* out) {
   if (!v.is_object()) return absl::InvalidArgumentError("store: must be an object");
   ObjectReader r(v, "store");
@@ -807,6 +839,17 @@ absl::Status ValidateConfig(const Config& config) {
                      "\" (API keys would travel in clear text); configure grpc.tls, or set "
                      "grpc.plaintext: true when a TLS proxy or a private network protects it"));
   }
+  if (!ValidHostPort(config.admin.address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("admin.address: \"", config.admin.address, "\" is not host:port"));
+  }
+  // The admin password goes with every request: beyond this machine only over TLS.
+  if (config.admin.enabled() && !config.admin.tls.enabled() &&
+      !IsLoopbackAddress(config.admin.address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("admin.tls: required for the non-loopback address \"", config.admin.address,
+                     "\" (the admin password would travel in clear text)"));
+  }
   if (config.http.webhook_path.empty() || config.http.webhook_path[0] != '/') {
     return absl::InvalidArgumentError("http.webhook_path: must start with '/'");
   }
@@ -836,6 +879,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view json_text, const EnvLookup& 
   PG_RETURN_IF_ERROR(r.String("log_level", &config.log_level));
   if (const json* v = r.Find("http")) PG_RETURN_IF_ERROR(ParseHttp(*v, &config.http));
   if (const json* v = r.Find("grpc")) PG_RETURN_IF_ERROR(ParseGrpc(*v, &config.grpc));
+  if (const json* v = r.Find("admin")) PG_RETURN_IF_ERROR(ParseAdmin(*v, env, &config.admin));
   if (const json* v = r.Find("store")) PG_RETURN_IF_ERROR(ParseStore(*v, &config.store));
   if (const json* v = r.Find("registry")) {
     PG_RETURN_IF_ERROR(ParseRegistry(*v, &config.registry));

@@ -194,6 +194,15 @@ struct HttpConfig {
   TlsFiles tls;
 };
 
+// The admin listener (the status page, server/admin/): off unless basic_auth is set. Loopback
+// by default; any other address needs TLS, since the credentials travel with every request.
+struct AdminConfig {
+  std::string address = "127.0.0.1:8081";
+  std::optional<BasicAuthCredential> basic_auth;
+  TlsFiles tls;
+  bool enabled() const { return basic_auth.has_value(); }
+};
+
 struct GrpcTls {
   std::string cert_file;
   std::string key_file;
@@ -280,6 +289,7 @@ struct Config {
   std::string log_level = "info";
   HttpConfig http;
   GrpcConfig grpc;
+  AdminConfig admin;
   StoreConfig store;
   RegistryConfig registry;
   EngineConfig engine;

@@ -40,7 +40,9 @@ absl::StatusOr<DemoCredentials> LoadOrCreateDemoCredentials(const std::string& d
   ::chmod(data_dir.c_str(), 0700);
   const std::string path = absl::StrCat(data_dir, "/", kFileName);
   if (!std::filesystem::exists(path)) {
-    nlohmann::json doc = {{"webhook_password", RandomToken(18)}, {"api_key", RandomToken(24)}};
+    nlohmann::json doc = {{"webhook_password", RandomToken(18)},
+                          {"api_key", RandomToken(24)},
+                          {"admin_password", RandomToken(18)}};
     absl::Status st = WritePrivateFile(path, doc.dump(2) + "\n");
     if (!st.ok() && !std::filesystem::exists(path)) return st;
   }
@@ -53,8 +55,19 @@ absl::StatusOr<DemoCredentials> LoadOrCreateDemoCredentials(const std::string& d
     return absl::DataLossError(
         absl::StrCat(path, ": not valid demo credentials; delete it to generate new ones"));
   }
+  if (doc.value("admin_password", "").empty()) {
+    // Written beside and renamed over the old file, so a crash leaves one whole file.
+    doc["admin_password"] = RandomToken(18);
+    const std::string next = path + ".new";
+    std::filesystem::remove(next, ec);
+    absl::Status st = WritePrivateFile(next, doc.dump(2) + "\n");
+    if (!st.ok()) return st;
+    std::filesystem::rename(next, path, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot replace ", path));
+  }
   return DemoCredentials{doc["webhook_password"].get<std::string>(),
-                         doc["api_key"].get<std::string>()};
+                         doc["api_key"].get<std::string>(),
+                         doc["admin_password"].get<std::string>()};
 }
 
 Config DemoConfig(const std::string& data_dir, const DemoCredentials& credentials) {
@@ -79,6 +92,11 @@ Config DemoConfig(const std::string& data_dir, const DemoCredentials& credential
   // flow (webhook in, delivery recorded, status queried) can be seen at once.
   app.log_channel = true;
   config.apps.push_back(std::move(app));
+  // The status page on loopback, behind its own generated password.
+  if (!credentials.admin_password.empty()) {
+    config.admin.basic_auth = BasicAuthCredential{
+        kDemoAdminUser, Secret{credentials.admin_password, "file:demo-credentials.json"}};
+  }
   return config;
 }
 

@@ -14,13 +14,16 @@ namespace pushgate::config {
 
 inline constexpr char kDemoAppId[] = "app123";
 inline constexpr char kDemoWebhookUser[] = "cometchat";
+inline constexpr char kDemoAdminUser[] = "admin";
 
 struct DemoCredentials {
   std::string webhook_password;
   std::string api_key;
+  std::string admin_password;  // the status page's; empty: the admin listener stays off
 };
 
 // Reads the demo credentials from data_dir, creating the directory and the file when missing.
+// A file from before the status page gets an admin password added.
 absl::StatusOr<DemoCredentials> LoadOrCreateDemoCredentials(const std::string& data_dir);
 
 // The embedded default config around those credentials.

@@ -61,6 +61,13 @@ std::vector<std::string> SettingsNeedingRestart(const Config& running, const Con
         "grpc (listener settings)");
   // The certificate files' contents are re-read on their own; their paths are bound at start.
   check(Tie(running.grpc.tls) == Tie(loaded.grpc.tls), "grpc.tls");
+  // The admin listener and its credentials are bound at start.
+  auto admin_tie = [](const AdminConfig& a) {
+    return std::make_tuple(a.address, a.enabled(), a.enabled() ? a.basic_auth->username : "",
+                           a.enabled() ? a.basic_auth->password.value : "", a.tls.cert_file,
+                           a.tls.key_file);
+  };
+  check(admin_tie(running.admin) == admin_tie(loaded.admin), "admin");
   check(Tie(running.store) == Tie(loaded.store), "store");
   check(running.registry.max_registrations_per_user == loaded.registry.max_registrations_per_user,
         "registry");

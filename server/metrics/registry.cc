@@ -191,4 +191,21 @@ std::string Registry::Render() const {
   return out;
 }
 
+std::vector<std::pair<LabelValues, uint64_t>> Registry::CounterValues(std::string_view name) const {
+  std::vector<std::pair<LabelValues, uint64_t>> values;
+  const CounterFamily* family = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& entry : entries_) {
+      if (entry->name == name && entry->kind == kCounter) family = entry->counters.get();
+    }
+  }
+  // Families are never removed, so the pointer outlives the lock.
+  if (family == nullptr) return values;
+  family->ForEach([&values](const LabelValues& labels, const Counter& counter) {
+    values.emplace_back(labels, counter.Value());
+  });
+  return values;
+}
+
 }  // namespace pushgate::metrics

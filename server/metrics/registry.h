@@ -112,6 +112,10 @@ class Registry {
   // The whole registry in the text format, families in registration order.
   std::string Render() const;
 
+  // Every child of the counter family `name` with its value, in label-value order; empty when
+  // no counter of that name is registered. For in-process readers (the admin status page).
+  std::vector<std::pair<LabelValues, uint64_t>> CounterValues(std::string_view name) const;
+
  private:
   struct Entry;
   Entry& FindOrAdd(const std::string& name, int kind, const std::vector<std::string>& labels,

@@ -150,6 +150,7 @@ std::unique_ptr<PushgateProcess> PushgateProcess::Start(const Options& options) 
     args.push_back("--data_dir=" + options.data_dir);
     args.push_back("--http_address=127.0.0.1:0");
     args.push_back("--grpc_address=127.0.0.1:0");
+    args.push_back("--admin_address=127.0.0.1:0");
   }
   for (const std::string& a : options.extra_args) args.push_back(a);
   p->log_path_ = options.data_dir + ".stderr.log";

@@ -85,7 +85,7 @@ class Server:
         # No --config: the embedded demo defaults, exactly as tools/run.sh runs it, on free ports.
         self.proc = subprocess.Popen(
             [binary, "--data_dir", self.data_dir, "--http_address", "127.0.0.1:0",
-             "--grpc_address", "127.0.0.1:0"],
+             "--grpc_address", "127.0.0.1:0", "--admin_address", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + 30
         self.http_port = self.grpc_port = None

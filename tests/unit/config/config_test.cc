@@ -210,6 +210,45 @@ TEST(ConfigTest, GrpcTlsAndExplicitPlaintext) {
   }
 }
 
+TEST(ConfigTest, AdminListenerIsOffUntilBasicAuthIsSetAndNeedsTlsBeyondLoopback) {
+  auto off = ParseConfig(R"({"apps": [)" APP R"(]})", FakeEnv({{"P", "p"}}));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->admin.enabled());
+  EXPECT_EQ(off->admin.address, "127.0.0.1:8081");
+
+  auto on = ParseConfig(R"({"admin": {"address": "127.0.0.1:0",
+      "basic_auth": {"username": "ops", "password": {"env": "ADMIN_PASS"}}}, "apps": [)" APP
+                        R"(]})",
+                        FakeEnv({{"P", "p"}, {"ADMIN_PASS", "adm1n"}}));
+  ASSERT_TRUE(on.ok()) << on.status();
+  ASSERT_TRUE(on->admin.enabled());
+  EXPECT_EQ(on->admin.basic_auth->username, "ops");
+  EXPECT_EQ(on->admin.basic_auth->password.value, "adm1n");
+  EXPECT_EQ(on->admin.basic_auth->password.source, "env:ADMIN_PASS");
+
+  auto exposed = ParseConfig(R"({"admin": {"address": "0.0.0.0:8081",
+      "basic_auth": {"username": "ops", "password": {"value": "x"}}}, "apps": [)" APP R"(]})",
+                             FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(exposed.ok());
+  EXPECT_NE(exposed.status().message().find("admin.tls: required"), std::string::npos)
+      << exposed.status();
+  auto with_tls = ParseConfig(R"({"admin": {"address": "0.0.0.0:8081",
+      "basic_auth": {"username": "ops", "password": {"value": "x"}},
+      "tls": {"cert_file": "/c.pem", "key_file": "/k.pem"}}, "apps": [)" APP R"(]})",
+                              FakeEnv({{"P", "p"}}));
+  EXPECT_TRUE(with_tls.ok()) << with_tls.status();
+
+  auto no_password =
+      ParseConfig(R"({"admin": {"basic_auth": {"username": "ops"}}, "apps": [)" APP R"(]})",
+                  FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(no_password.ok());
+  EXPECT_EQ(no_password.status().message(), "admin.basic_auth.password: is required");
+  auto typo = ParseConfig(R"({"admin": {"adress": "127.0.0.1:1"}, "apps": [)" APP R"(]})",
+                          FakeEnv({{"P", "p"}}));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(), "admin.adress: unknown key");
+}
+
 TEST(ConfigTest, DemoConfigIsExplicitlyPlaintextWithAnAdminKey) {
   Config demo = DemoConfig("/tmp/x", DemoCredentials{"pw", "key"});
   EXPECT_TRUE(demo.grpc.plaintext);
@@ -439,7 +478,12 @@ TEST(DemoDefaultsTest, CredentialsAreCreatedPrivatelyOnceAndReused) {
   EXPECT_EQ(second->api_key, first->api_key);
   EXPECT_EQ(second->webhook_password, first->webhook_password);
 
+  EXPECT_GE(second->admin_password.size(), 18u);
+  EXPECT_EQ(second->admin_password, first->admin_password);
+
   Config config = DemoConfig(dir, *second);
+  ASSERT_TRUE(config.admin.enabled());
+  EXPECT_EQ(config.admin.basic_auth->password.value, second->admin_password);
   EXPECT_TRUE(config.demo);
   EXPECT_TRUE(config.apps[0].log_channel);
   EXPECT_TRUE(ValidateConfig(config).ok());
@@ -452,6 +496,28 @@ TEST(DemoDefaultsTest, CredentialsAreCreatedPrivatelyOnceAndReused) {
 
 namespace pushgate::config {
 namespace {
+
+TEST(DemoDefaultsTest, AFileFromBeforeTheStatusPageGetsAnAdminPasswordAndKeepsTheRest) {
+  const std::string dir = ::testing::TempDir() + "/pg_demo_old_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir + "/demo-credentials.json");
+    out << R"({"webhook_password": "old-pw", "api_key": "old-key"})";
+  }
+  auto creds = LoadOrCreateDemoCredentials(dir);
+  ASSERT_TRUE(creds.ok()) << creds.status();
+  EXPECT_EQ(creds->webhook_password, "old-pw");
+  EXPECT_EQ(creds->api_key, "old-key");
+  EXPECT_GE(creds->admin_password.size(), 18u);
+  struct stat st;
+  ASSERT_EQ(::stat((dir + "/demo-credentials.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto again = LoadOrCreateDemoCredentials(dir);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->admin_password, creds->admin_password);
+  std::filesystem::remove_all(dir);
+}
 
 TEST(ReloadDiff, CredentialsLimitsAndProvidersApplyListenersNeedARestart) {
   Config running = DemoConfig("/tmp/d", DemoCredentials{"pw", "key"});
@@ -474,6 +540,20 @@ TEST(ReloadDiff, CredentialsLimitsAndProvidersApplyListenersNeedARestart) {
   EXPECT_EQ(SettingsNeedingRestart(running, loaded),
             (std::vector<std::string>{"data_dir", "grpc (listener settings)", "engine",
                                       "apps[app123].rules"}));
+}
+
+TEST(ReloadDiff, TheAdminListenerAndItsCredentialsAreBoundAtStart) {
+  Config running = DemoConfig("/tmp/d", DemoCredentials{"pw", "key", "admin-pw"});
+  Config loaded = running;
+  EXPECT_TRUE(SettingsNeedingRestart(running, loaded).empty());
+  loaded.admin.basic_auth->password.value = "other";
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
+  loaded = running;
+  loaded.admin.basic_auth.reset();
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
+  loaded = running;
+  loaded.admin.address = "127.0.0.1:9";
+  EXPECT_EQ(SettingsNeedingRestart(running, loaded), (std::vector<std::string>{"admin"}));
 }
 
 }  // namespace

@@ -55,6 +55,23 @@ TEST(Registry, SameNameAndShapeReturnsTheSameFamily) {
   EXPECT_EQ(text.find("# TYPE shared_total"), text.rfind("# TYPE shared_total"));
 }
 
+TEST(Registry, CounterValuesReadEveryChildOfACounterFamilyOnly) {
+  Registry r;
+  CounterFamily& pushes = r.AddCounter("pushes_total", "h", {"channel", "outcome"});
+  pushes.WithLabels({"fcm", "delivered"}).Increment(4);
+  pushes.WithLabels({"apns", "retry"}).Increment();
+  r.AddGauge("depth", "h").WithLabels(LabelValues{}).Set(7);
+
+  const std::vector<std::pair<LabelValues, uint64_t>> values = r.CounterValues("pushes_total");
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[0].first, (LabelValues{"apns", "retry"}));
+  EXPECT_EQ(values[0].second, 1u);
+  EXPECT_EQ(values[1].first, (LabelValues{"fcm", "delivered"}));
+  EXPECT_EQ(values[1].second, 4u);
+  EXPECT_TRUE(r.CounterValues("depth").empty());  // a gauge, not a counter
+  EXPECT_TRUE(r.CounterValues("missing_total").empty());
+}
+
 TEST(RegistryDeathTest, ConflictingRegistrationAborts) {
   EXPECT_DEATH(
       {
