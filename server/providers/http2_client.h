@@ -1,6 +1,7 @@
-// Outbound HTTP/2 over TLS for every provider: one thread drives libcurl's multi interface,
-// streams are multiplexed on pooled connections, and callers get their answer by callback.
-// No libcurl type appears here so the providers and engine build without curl headers.
+// Outbound HTTP/2 over TLS for every provider: one thread runs an Asio loop with libnghttp2
+// sessions on pooled connections (HTTP/1.1 through Beast where a destination allows it and
+// the server picks it by ALPN), and callers get their answer by callback. No Asio, Beast or
+// nghttp2 type appears here so the providers and engine build without those headers.
 #ifndef PUSHGATE_PROVIDERS_HTTP2_CLIENT_H_
 #define PUSHGATE_PROVIDERS_HTTP2_CLIENT_H_
 
@@ -25,10 +26,17 @@ struct TlsSettings {
   // "host:port:address" entries, as curl's --resolve: lets tests point the real provider
   // host names at a local fake without a code path production lacks.
   std::vector<std::string> resolve;
+
+  bool operator==(const TlsSettings& other) const {
+    return ca_file == other.ca_file && client_cert_file == other.client_cert_file &&
+           client_key_file == other.client_key_file && resolve == other.resolve;
+  }
 };
 
 struct Http2Request {
-  std::string pool;  // connections are reused only within a pool
+  // Connections are reused only within a pool: the same name, TLS settings, scheme, host,
+  // port and require_http2.
+  std::string pool;
   TlsSettings tls;
   std::string method = "POST";
   std::string url;
@@ -59,14 +67,14 @@ struct Http2Response {
 struct Http2ClientOptions {
   size_t max_in_flight = 2000;          // requests being sent at once, all pools
   size_t max_connections_per_pool = 4;  // more streams per connection before more connections
+  // A pool unused this long is dropped with its connections.
   absl::Duration idle_connection_timeout = absl::Minutes(55);
+  // Resolving, connecting and the TLS handshake together.
   absl::Duration connect_timeout = absl::Seconds(10);
-  // The least time between two passes of the client thread over its transfers while requests
-  // are in flight, so that answers arriving close together are handled in one pass. libcurl
-  // 7.88 visits every transfer it holds on each pass (and on each wait), so a pass per answer
-  // costs CPU in proportion to the requests in flight. Adds at most this much latency to an
-  // answer; zero passes as soon as anything arrives.
-  absl::Duration batch_window = absl::Microseconds(200);
+  // An HTTP/2 connection without streams for this long is sent a PING; without any answer
+  // from the peer within ping_timeout (or a write stuck that long) the connection is closed.
+  absl::Duration ping_interval = absl::Seconds(60);
+  absl::Duration ping_timeout = absl::Seconds(20);
 };
 
 class Http2Client {

@@ -1,11 +1,11 @@
-// Turns a libcurl failure into the short, stable transport_error texts of Http2Response, so the
-// engine and providers can classify transport failures without knowing libcurl error codes.
+// The short, stable transport_error texts of Http2Response, so the engine and providers can
+// classify transport failures without knowing the transport's error codes.
 #ifndef PUSHGATE_PROVIDERS_HTTP2_ERRORS_H_
 #define PUSHGATE_PROVIDERS_HTTP2_ERRORS_H_
 
-#include <curl/curl.h>
-
 #include <string>
+
+#include "providers/http2_client.h"
 
 namespace pushgate::providers::http2_internal {
 
@@ -16,18 +16,14 @@ inline constexpr char kErrResolveFailed[] = "resolve failed";
 inline constexpr char kErrConnectionClosed[] = "connection closed: GOAWAY/stream reset";
 inline constexpr char kErrNotHttp2[] = "server did not negotiate HTTP/2";
 inline constexpr char kErrShutdown[] = "shutdown";
-inline constexpr char kErrTlsPrefix[] = "tls: ";                         // + libcurl's detail
+inline constexpr char kErrTlsPrefix[] = "tls: ";                         // + what failed
 inline constexpr char kErrInvalidRequestPrefix[] = "invalid request: ";  // + what is wrong
-inline constexpr char kErrOtherPrefix[] = "transport: ";                 // + libcurl's detail
+inline constexpr char kErrOtherPrefix[] = "transport: ";                 // + detail
 
-struct CurlFailure {
-  std::string text;
-  bool timed_out = false;
-};
-
-// `detail` is libcurl's error buffer (may be empty); `alpn_refused` says the handshake failed
-// because the server did not select h2 (see http2_alpn.h), not because of its certificate.
-CurlFailure DescribeCurlFailure(CURLcode code, const char* detail, bool alpn_refused);
+// A response carrying only a transport error.
+Http2Response TransportFailure(std::string text);
+// The timeout failure (transport_error "timeout", timed_out set).
+Http2Response TimeoutFailure();
 
 }  // namespace pushgate::providers::http2_internal
 

@@ -1,148 +1,197 @@
 #include "providers/http2_pool.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <unordered_set>
 #include <utility>
 
-#include "absl/status/status.h"
-#include "common/log.h"
+#include "absl/strings/str_cat.h"
+#include "providers/http2_errors.h"
+#include "providers/http2_tls.h"
 
 namespace pushgate::providers::http2_internal {
+namespace {
 
-std::string Pool::KeyFor(const Http2Request& request) {
-  const TlsSettings& tls = request.tls;
-  std::string key;
-  key.reserve(request.pool.size() + tls.ca_file.size() + tls.client_cert_file.size() +
-              tls.client_key_file.size() + 8);
-  // '\0' cannot occur in a file name, so the parts cannot run into each other.
-  key.append(request.pool).push_back('\0');
-  key.append(tls.ca_file).push_back('\0');
-  key.append(tls.client_cert_file).push_back('\0');
-  key.append(tls.client_key_file).push_back('\0');
-  for (const std::string& entry : tls.resolve) key.append(entry).push_back('\0');
-  return key;
+// After a failed connection attempt while others still serve the pool, the pool waits this
+// long before trying another (a dead address must not be hammered).
+constexpr auto kReconnectPause = std::chrono::seconds(1);
+
+ConnectionTarget TargetOf(const Job& job) {
+  ConnectionTarget target;
+  target.tls = job.url.tls;
+  target.host = job.url.host;
+  target.port = job.url.port;
+  target.pinned_addresses = ResolveOverride(job.request.tls.resolve, job.url.host, job.url.port);
+  target.require_http2 = job.request.require_http2;
+  return target;
 }
 
-absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const Http2Request& first,
-                                                   const TransferSettings& settings) {
-  CURLSH* share = curl_share_init();
-  if (share == nullptr) return absl::ResourceExhaustedError("curl_share_init failed");
-  for (curl_lock_data data :
-       {CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION}) {
-    if (curl_share_setopt(share, CURLSHOPT_SHARE, data) != CURLSHE_OK) {
-      curl_share_cleanup(share);
-      return absl::InternalError("curl_share_setopt failed");
-    }
-  }
-  curl_slist* resolve = nullptr;
-  for (const std::string& entry : first.tls.resolve) {
-    curl_slist* grown = curl_slist_append(resolve, entry.c_str());
-    if (grown == nullptr) {
-      curl_slist_free_all(resolve);
-      curl_share_cleanup(share);
-      return absl::ResourceExhaustedError("resolve list");
-    }
-    resolve = grown;
-  }
-  return std::unique_ptr<Pool>(new Pool(first.pool, first.tls, settings, share, resolve));
-}
+}  // namespace
+
+Pool::Pool(boost::asio::io_context& io, PoolHost* host, const Job& first, PoolSettings settings)
+    : io_(io),
+      host_(host),
+      name_(first.request.pool),
+      tls_(first.request.tls),
+      require_http2_(first.request.require_http2),
+      target_(TargetOf(first)),
+      settings_(settings),
+      tls_context_(MakeTlsContext(first.request.tls, first.request.require_http2)) {}
 
 Pool::~Pool() {
-  // Easy handles hold a reference on the share; it refuses to go while any remain.
-  idle_.clear();
-  transfers_.clear();
-  if (curl_share_cleanup(share_) != CURLSHE_OK) {
-    LogError("http2_pool_share_leak", {{"pool", name_}});
+  for (const auto& connection : connections_) connection->Abandon();
+}
+
+bool Pool::Matches(const Job& job) const {
+  return job.request.pool == name_ && job.url.port == target_.port && job.url.tls == target_.tls &&
+         job.request.require_http2 == require_http2_ && job.url.host == target_.host &&
+         job.request.tls == tls_;
+}
+
+size_t Pool::open_connections() const {
+  return std::count_if(connections_.begin(), connections_.end(),
+                       [](const auto& c) { return !c->closed(); });
+}
+
+void Pool::Add(std::unique_ptr<Job> job) {
+  last_used_ = Clock::now();
+  waiting_.push_back(std::move(job));
+  MarkDirty();
+}
+
+void Pool::MarkDirty() {
+  if (dirty_ || waiting_.empty()) return;
+  dirty_ = true;
+  host_->NeedsDispatch(this);
+}
+
+void Pool::Dispatch() {
+  dirty_ = false;
+  RemoveClosed();
+  if (!tls_context_.ok()) {
+    FailAll(absl::StrCat(kErrTlsPrefix, tls_context_.status().message()));
+    return;
   }
-  curl_slist_free_all(resolve_);
-}
-
-absl::StatusOr<Transfer*> Pool::Acquire() {
-  last_used_ = std::chrono::steady_clock::now();
-  Transfer* acquired;
-  if (!idle_.empty()) {
-    acquired = idle_.back();
-    idle_.pop_back();
-  } else {
-    absl::StatusOr<std::unique_ptr<Transfer>> created =
-        Transfer::Create(share_, this, tls_, resolve_, settings_);
-    if (!created.ok()) return created.status();
-    transfers_.push_back(*std::move(created));
-    acquired = transfers_.back().get();
-  }
-  peak_in_use_ = std::max(peak_in_use_, transfers_.size() - idle_.size());
-  return acquired;
-}
-
-void Pool::TrimIdleTransfers() {
-  const size_t in_use = transfers_.size() - idle_.size();
-  const size_t keep_total = std::max(peak_in_use_, kMinTransfers);
-  const size_t keep_idle = keep_total > in_use ? keep_total - in_use : 0;
-  peak_in_use_ = in_use;
-  if (idle_.size() <= keep_idle) return;
-  const size_t drop_count = idle_.size() - keep_idle;
-  std::unordered_set<const Transfer*> drop(idle_.begin(), idle_.begin() + drop_count);
-  idle_.erase(idle_.begin(), idle_.begin() + drop_count);
-  transfers_.erase(std::remove_if(transfers_.begin(), transfers_.end(),
-                                  [&drop](const std::unique_ptr<Transfer>& transfer) {
-                                    return drop.count(transfer.get()) > 0;
-                                  }),
-                   transfers_.end());
-}
-
-bool Pool::IdleSince(std::chrono::steady_clock::time_point cutoff) const {
-  return gate_.in_flight() == 0 && held_.empty() && idle_.size() == transfers_.size() &&
-         last_used_ < cutoff;
-}
-
-void Pool::Release(Transfer* transfer) { idle_.push_back(transfer); }
-
-ConnectionGate::Admission Pool::Admit() {
-  return gate_.Admit([this] {
-    // Idle HTTP/2 connections have nothing to say: unread bytes are a GOAWAY (or a PING), and
-    // a hang-up is the peer closing. Either way the next request should go alone.
-    if (sockets_.empty()) return false;
-    for (curl_socket_t s : sockets_) {
-      pollfd p{s, POLLIN | POLLRDHUP, 0};
-      if (poll(&p, 1, 0) != 0) return false;
+  const Clock::time_point now = Clock::now();
+  while (!waiting_.empty()) {
+    if (Connection* connection = PickConnection()) {
+      std::unique_ptr<Job> job = std::move(waiting_.front());
+      waiting_.pop_front();
+      ++active_;
+      connection->Submit(std::move(job));
+      continue;
     }
-    return true;
-  });
+    if (!MayOpenConnection(now)) break;
+    OpenConnection();
+    // HTTP/1.1 connections carry one request each: open as many as there are requests (up to
+    // the cap). An HTTP/2 connection's first request goes alone, so one at a time there.
+    if (!http1_) break;
+    size_t connecting = std::count_if(connections_.begin(), connections_.end(),
+                                      [](const auto& c) { return c->connecting(); });
+    if (connecting >= waiting_.size()) break;
+  }
 }
 
-std::deque<Job> Pool::OnFinished(const Transfer* transfer, bool answered) {
-  if (!gate_.OnFinished(transfer, answered)) return {};
-  return std::exchange(held_, {});
+Connection* Pool::PickConnection() const {
+  for (const auto& connection : connections_) {
+    if (connection->accepting() && connection->active() < connection->capacity()) {
+      return connection.get();
+    }
+  }
+  return nullptr;
 }
 
-void Pool::CorkConnections(bool cork) {
-  const int value = cork ? 1 : 0;
-  // Best effort: a socket that refuses (not TCP, already closed by the peer) just sends as is.
-  for (curl_socket_t s : sockets_)
-    (void)setsockopt(s, IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
+bool Pool::MayOpenConnection(Clock::time_point now) const {
+  if (open_connections() >= settings_.max_connections) return false;
+  if (now < reconnect_not_before_) return false;
+  for (const auto& connection : connections_) {
+    if (connection->closed()) continue;
+    if (connection->connecting() && !http1_) return false;
+    if (connection->ready() && connection->http2() && !connection->confirmed()) return false;
+  }
+  return true;
 }
 
-curl_socket_t Pool::OpenSocket(void* data, curlsocktype purpose, struct curl_sockaddr* address) {
-  (void)purpose;
-  const curl_socket_t s =
-      socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (s == CURL_SOCKET_BAD) return s;
-  auto* pool = static_cast<Pool*>(data);
-  pool->sockets_.insert(s);
-  ++pool->connections_opened_;
-  return s;
+void Pool::OpenConnection() {
+  auto connection =
+      std::make_shared<Connection>(io_, this, *tls_context_, target_, settings_.timeouts);
+  connections_.push_back(connection);
+  connection->Start();
 }
 
-int Pool::CloseSocket(void* data, curl_socket_t s) {
-  auto* pool = static_cast<Pool*>(data);
-  if (pool->sockets_.erase(s) > 0) pool->gate_.OnConnectionClosed(pool->sockets_.size());
-  return close(s);
+void Pool::RemoveClosed() {
+  connections_.erase(std::remove_if(connections_.begin(), connections_.end(),
+                                    [](const auto& c) { return c->closed(); }),
+                     connections_.end());
 }
+
+void Pool::Sweep(Clock::time_point now) {
+  if (!waiting_.empty()) {
+    std::deque<std::unique_ptr<Job>> kept;
+    std::vector<std::unique_ptr<Job>> expired;
+    for (auto& job : waiting_) {
+      (job->deadline <= now ? expired.emplace_back(std::move(job))
+                            : kept.emplace_back(std::move(job)));
+    }
+    waiting_ = std::move(kept);
+    for (auto& job : expired) host_->Finish(std::move(job), TimeoutFailure());
+  }
+  // A copy: a sweep may close a connection, and the pool forgets closed ones.
+  const std::vector<std::shared_ptr<Connection>> connections = connections_;
+  for (const auto& connection : connections) connection->Sweep(now);
+  RemoveClosed();
+  MarkDirty();
+}
+
+void Pool::FailAll(const std::string& text) {
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (auto& job : waiting_) jobs.push_back(std::move(job));
+  waiting_.clear();
+  for (const auto& connection : connections_) {
+    for (auto& job : connection->Abandon()) jobs.push_back(std::move(job));
+  }
+  connections_.clear();
+  active_ = 0;
+  for (auto& job : jobs) host_->Finish(std::move(job), TransportFailure(text));
+}
+
+bool Pool::IdleSince(Clock::time_point cutoff) const {
+  return waiting_.empty() && active_ == 0 && last_used_ < cutoff;
+}
+
+void Pool::OnConnectionReady(Connection* connection) {
+  if (!connection->http2()) http1_ = true;
+  MarkDirty();
+}
+
+void Pool::OnConnectionFailed(Connection* connection, const Http2Response& failure) {
+  bool others = false;
+  for (const auto& c : connections_) {
+    if (c.get() != connection && !c->closed()) others = true;
+  }
+  if (others) {
+    reconnect_not_before_ = Clock::now() + kReconnectPause;
+    MarkDirty();
+    return;
+  }
+  // Nothing else serves the pool: what waits for a connection fails with this one's reason
+  // (an unreachable endpoint must not hold its queue for a connect timeout per request).
+  std::deque<std::unique_ptr<Job>> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& job : waiting) host_->Finish(std::move(job), failure);
+}
+
+void Pool::OnRequestDone(Connection*, std::unique_ptr<Job> job, Http2Response response,
+                         bool retry) {
+  --active_;
+  if (retry && ++job->attempts < kMaxAttempts) {
+    waiting_.push_front(std::move(job));
+  } else {
+    host_->Finish(std::move(job), std::move(response));
+  }
+  MarkDirty();
+}
+
+void Pool::OnConnectionClosed(Connection*) { MarkDirty(); }
+
+void Pool::OnCapacityChanged(Connection*) { MarkDirty(); }
 
 }  // namespace pushgate::providers::http2_internal

@@ -1,118 +1,101 @@
-// One connection pool of the HTTP/2 client: the libcurl share that holds its connections,
-// DNS entries (including RESOLVE overrides) and TLS sessions, its reusable transfers, its open
-// connections (from libcurl's socket callbacks), and the connection gate that sends the first
-// request on each new connection alone. Used only on the client thread.
-//
-// Why a CURLSH per pool: libcurl reuses a connection for any transfer to the same host and
-// port whose TLS settings match, so two APNs teams using token auth (same host, same CA, no
-// client certificate) would otherwise share a connection, which APNs forbids (one connection =
-// one team). A transfer whose share holds CURL_LOCK_DATA_CONNECT uses the share's connection
-// cache instead of the multi's, so giving each pool its own share keeps pools apart while one
-// multi handle (and so one curl_multi_poll) still drives them all. Sharing the DNS cache per
-// pool keeps one pool's RESOLVE overrides away from the others. Connection limits
-// (CURLMOPT_MAX_HOST_CONNECTIONS) are counted per connection cache, i.e. per pool.
+// One connection pool of the HTTP/2 client: the connections to one destination (scheme, host,
+// port) with one set of TLS settings and one pool name (APNs binds a team to a connection, so
+// pools never mix credentials), and the requests waiting for room on them. Decides where each
+// request goes:
+//   - a ready connection with room: up to its capacity (the peer's
+//     SETTINGS_MAX_CONCURRENT_STREAMS once a first answer arrived, 1 before, 1 for HTTP/1.1);
+//   - otherwise a new connection, up to the pool's cap, and only when no other connection is
+//     still being set up or awaiting its first answer: every new connection's first request
+//     goes alone (APNs accepts one stream until the provider token is validated);
+//   - otherwise the request waits, in order.
+// Client thread only; internal to providers/http2_*.
 #ifndef PUSHGATE_PROVIDERS_HTTP2_POOL_H_
 #define PUSHGATE_PROVIDERS_HTTP2_POOL_H_
 
-#include <curl/curl.h>
-
-#include <chrono>
-#include <cstdint>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <deque>
-#include <functional>
 #include <memory>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "providers/http2_client.h"
-#include "providers/http2_connection_gate.h"
-#include "providers/http2_transfer.h"
+#include "providers/http2_connection.h"
+#include "providers/http2_job.h"
 
 namespace pushgate::providers::http2_internal {
 
-struct Job {
-  Http2Request request;
-  Transfer::Done done;
+// Where the pool hands finished requests and asks for a dispatch turn.
+class PoolHost {
+ public:
+  virtual ~PoolHost() = default;
+  virtual void Finish(std::unique_ptr<Job> job, Http2Response response) = 0;
+  // The pool has requests to place and something changed: Dispatch() it soon (not from
+  // inside this call).
+  virtual void NeedsDispatch(class Pool* pool) = 0;
 };
 
-class Pool {
+struct PoolSettings {
+  size_t max_connections = 4;
+  ConnectionTimeouts timeouts;
+};
+
+class Pool final : public Connection::Owner {
  public:
-  // The key under which a request's pool is found: its name and TLS settings, so that even a
-  // caller reusing a pool name with other credentials never gets a connection made with others.
-  static std::string KeyFor(const Http2Request& request);
-  static absl::StatusOr<std::unique_ptr<Pool>> Create(const Http2Request& first,
-                                                      const TransferSettings& settings);
-  ~Pool();
+  // The pool `first` belongs to. A TLS context that cannot be made (unreadable CA file, ...)
+  // leaves a pool that fails every request with "tls: " and the reason.
+  Pool(boost::asio::io_context& io, PoolHost* host, const Job& first, PoolSettings settings);
+  ~Pool() override;
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   const std::string& name() const { return name_; }
+  // Whether `job` belongs here (same name, TLS settings, destination, HTTP/2 requirement).
+  bool Matches(const Job& job) const;
 
-  // An idle transfer of this pool, or a new one.
-  absl::StatusOr<Transfer*> Acquire();
-  void Release(Transfer* transfer);
-  // Every transfer this pool holds (shutdown walks the active ones).
-  const std::vector<std::unique_ptr<Transfer>>& transfers() const { return transfers_; }
+  void Add(std::unique_ptr<Job> job);
+  void Dispatch();
+  // Timeouts of waiting requests and of the connections' streams, keep-alive.
+  void Sweep(Clock::time_point now);
+  // Fails every request the pool holds with `text` and closes its connections.
+  void FailAll(const std::string& text);
+  // Nothing held, and nothing started since `cutoff`.
+  bool IdleSince(Clock::time_point cutoff) const;
+  size_t open_connections() const;
 
-  // Housekeeping, run periodically by the client. An idle easy handle keeps ~20 KB (libcurl's
-  // receive buffer included), so a pool keeps only as many as it had in use at its busiest
-  // since the previous call (at least kMinTransfers) and frees the rest, oldest first.
-  void TrimIdleTransfers();
-  // True when the pool has nothing held or in flight and started no request since `cutoff`;
-  // the client then drops it, which closes its connections.
-  bool IdleSince(std::chrono::steady_clock::time_point cutoff) const;
-  static constexpr size_t kMinTransfers = 4;
+  // Connection::Owner.
+  void OnConnectionReady(Connection* connection) override;
+  void OnConnectionFailed(Connection* connection, const Http2Response& failure) override;
+  void OnRequestDone(Connection* connection, std::unique_ptr<Job> job, Http2Response response,
+                     bool retry) override;
+  void OnConnectionClosed(Connection* connection) override;
+  void OnCapacityChanged(Connection* connection) override;
 
-  // The connection gate (http2_connection_gate.h): whether the next request may go now, be
-  // sent alone and followed by a libcurl step, or wait.
-  ConnectionGate::Admission Admit();
-  void Hold(Job job) { held_.push_back(std::move(job)); }
-  void OnStarted() { gate_.OnStarted(); }
-  // Connections opened so far; compare before and after a step.
-  uint64_t connections_opened() const { return connections_opened_; }
-  void OnStepped(const Transfer* transfer, uint64_t opened_before) {
-    gate_.OnStepped(transfer, connections_opened_ > opened_before);
-  }
-  // Returns the held requests, in order, when this completion lets them be admitted again.
-  std::deque<Job> OnFinished(const Transfer* transfer, bool answered);
-  std::deque<Job> TakeHeld() { return std::exchange(held_, {}); }
-  size_t open_connections() const { return sockets_.size(); }
-  // TCP_CORK on (or off, which sends what was held) for the pool's connections. libcurl 7.88
-  // writes every HTTP/2 frame of every stream with its own send(); corked for the length of a
-  // pass, a pass's frames leave in full segments instead of one segment each.
-  void CorkConnections(bool cork);
-  bool confirmed() const { return gate_.confirmed(); }
-
-  // libcurl's socket callbacks (CURLOPT_OPENSOCKETFUNCTION / CLOSESOCKETFUNCTION, the pool as
-  // their data): how the pool learns when a connection is opened or closed.
-  static curl_socket_t OpenSocket(void* pool, curlsocktype purpose, struct curl_sockaddr* address);
-  static int CloseSocket(void* pool, curl_socket_t socket);
+  // Tries of one request whose earlier sends the server never processed.
+  static constexpr int kMaxAttempts = 5;
 
  private:
-  Pool(std::string name, TlsSettings tls, TransferSettings settings, CURLSH* share,
-       curl_slist* resolve)
-      : name_(std::move(name)),
-        tls_(std::move(tls)),
-        settings_(settings),
-        share_(share),
-        resolve_(resolve) {}
+  Connection* PickConnection() const;
+  bool MayOpenConnection(Clock::time_point now) const;
+  void OpenConnection();
+  void RemoveClosed();
+  void MarkDirty();
 
-  std::string name_;
-  TlsSettings tls_;
-  TransferSettings settings_;
-  CURLSH* share_;
-  curl_slist* resolve_;
-  std::vector<std::unique_ptr<Transfer>> transfers_;
-  std::vector<Transfer*> idle_;  // most recently released last
-  size_t peak_in_use_ = 0;       // since the last TrimIdleTransfers
-  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
-  ConnectionGate gate_;
-  std::deque<Job> held_;
-  std::set<curl_socket_t> sockets_;  // the pool's open connections
-  uint64_t connections_opened_ = 0;
+  boost::asio::io_context& io_;
+  PoolHost* host_;
+  const std::string name_;
+  const TlsSettings tls_;
+  const bool require_http2_;
+  const ConnectionTarget target_;
+  const PoolSettings settings_;
+  absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> tls_context_;
+  std::vector<std::shared_ptr<Connection>> connections_;
+  std::deque<std::unique_ptr<Job>> waiting_;
+  size_t active_ = 0;  // requests on connections
+  bool dirty_ = false;
+  bool http1_ = false;  // a server of this pool answered in HTTP/1.1
+  Clock::time_point reconnect_not_before_;
+  Clock::time_point last_used_ = Clock::now();
 };
 
 }  // namespace pushgate::providers::http2_internal

@@ -299,10 +299,10 @@ TEST_F(DeliveryTest, KillNineMidDeliveryThenRestartDeliversEveryAcknowledgedNoti
   RecordProperty("resent_after_kill", resent);
 }
 
-// libcurl 7.88 followed every bodiless APNs 200 with a stray RST_STREAM; the fake (Node 20's
-// nghttp2), like any server with the HTTP/2 rapid-reset defence, closes a connection after about
-// a thousand of them, and libcurl's retries past that GOAWAY churned connections and failed
-// attempts (providers/http2_stray_reset.h). Twice that many pushes now share one connection.
+// The fake (Node 20's nghttp2), like any server with the HTTP/2 rapid-reset defence, closes a
+// connection after about a thousand stream resets (the libcurl client once sent one after every
+// bodiless APNs 200, and its retries past that GOAWAY churned connections and failed attempts).
+// Twice that many pushes share one connection.
 TEST_F(DeliveryTest, ThousandsOfPushesShareOneConnectionWithOneAttemptEach) {
   StartServer();
   constexpr int kUsers = 10;

@@ -1,6 +1,11 @@
 // Local TLS server for http2_client_test: HTTP/2 (optionally APNs-strict) or HTTP/1.1-only,
 // with routes that misbehave on purpose and a plain-HTTP control port reporting what it saw.
-// Usage: node h2_test_server.js --key K --cert C [--mode h2|h1] [--strict] [--max-streams N]
+// Usage: node h2_test_server.js --key K --cert C [--mode h2|h1|stall] [--strict] [--max-streams N]
+//          [--goaway-after N] [--zero-window-ms T]
+// --mode stall: a TLS server that picks h2 by ALPN and then never reads or writes.
+// --goaway-after N: each session sends GOAWAY (last stream id: its Nth stream) when the Nth
+// stream arrives, leaves the later ones unanswered ("ignored") and is destroyed 300 ms later.
+// --zero-window-ms T: streams start with a flow-control window of 0, opened after T ms.
 // Prints "port=<tls port> ctrl=<control port>" once both listen; exits when stdin closes, so a
 // crashed test never leaves it behind.
 'use strict';
@@ -20,7 +25,7 @@ const tls = {key: fs.readFileSync(args.key), cert: fs.readFileSync(args.cert)};
 function freshStats() {
   return {connections: 0, openConnections: 0, maxOpenConnections: 0, requests: 0, active: 0,
           maxActive: 0, paths: [], authorities: [], lastHeaders: {}, maxActivePerConnection: 0,
-          refused: 0};
+          refused: 0, ignored: 0, pings: 0, lastBodyBytes: 0};
 }
 let stats = freshStats();
 const refusedIds = new Set();
@@ -70,7 +75,18 @@ function track(headers, path) {
 }
 
 let server;
-if (args.mode === 'h1') {
+if (args.mode === 'stall') {
+  const tlsServer = require('tls');
+  server = tlsServer.createServer({...tls, ALPNProtocols: ['h2']}, (socket) => {
+    socket.pause();
+    socket.on('error', () => {});
+  });
+  server.on('secureConnection', (socket) => {
+    stats.connections++;
+    stats.openConnections++;
+    socket.on('close', () => stats.openConnections--);
+  });
+} else if (args.mode === 'h1') {
   // No ALPN at all: what an HTTP/1.1-only endpoint looks like to the client.
   server = https.createServer(tls, (req, res) => {
     const chunks = [];
@@ -88,6 +104,7 @@ if (args.mode === 'h1') {
   server.on('secureConnection', () => stats.connections++);
 } else {
   const settings = {maxConcurrentStreams: args.strict ? 1 : Number(args['max-streams'] || 1000)};
+  if (args['zero-window-ms']) settings.initialWindowSize = 0;
   server = http2.createSecureServer({...tls, allowHTTP1: false, settings});
   server.on('session', (session) => {
     stats.connections++;
@@ -96,9 +113,28 @@ if (args.mode === 'h1') {
     session.on('close', () => stats.openConnections--);
     session.active = 0;
     session.warm = !args.strict;
+    session.streams = 0;
+    session.on('ping', () => stats.pings++);
+    session.on('error', () => {});
+    if (args['zero-window-ms']) {
+      setTimeout(() => {
+        if (!session.destroyed) session.settings({initialWindowSize: 65535});
+      }, Number(args['zero-window-ms']));
+    }
   });
   server.on('stream', (stream, headers) => {
     const session = stream.session;
+    session.streams++;
+    if (session.goawayLast !== undefined && stream.id > session.goawayLast) {
+      stats.ignored++;  // above the GOAWAY's last stream id: never processed
+      stream.on('error', () => {});
+      return;
+    }
+    if (args['goaway-after'] && session.streams === Number(args['goaway-after'])) {
+      session.goawayLast = stream.id;
+      session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id);
+      setTimeout(() => session.destroy(), 300);
+    }
     stats.active++;
     session.active++;
     stats.maxActive = Math.max(stats.maxActive, stats.active);
@@ -110,6 +146,7 @@ if (args.mode === 'h1') {
     stream.on('end', () => {
       const path = headers[':path'];
       track(headers, path);
+      stats.lastBodyBytes = Buffer.concat(chunks).length;
       if (path.startsWith('/refuse-once')) {
         // Refuses the first attempt of each id (not processed, so safe to retry), then answers.
         const id = query(path).id;
@@ -127,6 +164,10 @@ if (args.mode === 'h1') {
           session.settings({maxConcurrentStreams: 100});
         }
         stream.respond({':status': 200, 'apns-id': 'generated-id'}, {endStream: true});
+        return;
+      }
+      if (path.startsWith('/reset')) {
+        stream.close(Number(query(path).code || 2));
         return;
       }
       if (path === '/goaway') {

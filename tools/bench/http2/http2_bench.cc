@@ -24,15 +24,14 @@
 ABSL_FLAG(std::string, url, "",
           "target URL, e.g. https://api.sandbox.push.apple.com:8443/3/device/<token>");
 ABSL_FLAG(std::string, ca, "", "CA file for the sink's certificate");
-ABSL_FLAG(std::string, resolve, "", "comma-separated host:port:address entries (CURLOPT_RESOLVE)");
+ABSL_FLAG(std::string, resolve, "",
+          "comma-separated host:port:address entries (TlsSettings::resolve)");
 ABSL_FLAG(int, requests, 200000, "measured requests");
 ABSL_FLAG(int, warmup, 5000, "requests sent (and waited for) before measuring");
 ABSL_FLAG(int, window, 0, "outstanding requests the producer keeps (0: 2 x max_in_flight)");
 ABSL_FLAG(int, max_in_flight, 500, "Http2ClientOptions::max_in_flight");
 ABSL_FLAG(int, connections, 4, "Http2ClientOptions::max_connections_per_pool");
 ABSL_FLAG(int, body_bytes, 340, "request body size");
-ABSL_FLAG(int, batch_window_us, -1,
-          "Http2ClientOptions::batch_window in microseconds (-1: the client's default)");
 
 namespace {
 
@@ -163,9 +162,6 @@ int main(int argc, char** argv) {
   Http2ClientOptions options;
   options.max_in_flight = static_cast<size_t>(absl::GetFlag(FLAGS_max_in_flight));
   options.max_connections_per_pool = static_cast<size_t>(absl::GetFlag(FLAGS_connections));
-  if (absl::GetFlag(FLAGS_batch_window_us) >= 0) {
-    options.batch_window = absl::Microseconds(absl::GetFlag(FLAGS_batch_window_us));
-  }
   auto client = pushgate::providers::StartHttp2Client(options);
   if (!client.ok()) {
     std::fprintf(stderr, "StartHttp2Client: %s\n", client.status().ToString().c_str());

@@ -7,8 +7,7 @@
 #   ninja -C /work/main/build-http2-rel -j2 http2_bench
 # Usage: tools/bench/http2/run.sh [build-dir] [max_in_flight ...]
 # Env: REQUESTS (default 200000), CONNECTIONS (4), NGHTTPD_STREAMS (nghttpd -m, default 100),
-# BENCH_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to try another allocator),
-# BATCH_WINDOW_US (Http2ClientOptions::batch_window; default the client's).
+# BENCH_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to try another allocator).
 set -euo pipefail
 BUILD=${1:-/work/main/build-http2-rel}
 shift || true
@@ -51,5 +50,5 @@ for n in "${IN_FLIGHT[@]}"; do
   echo "## max_in_flight=$n connections=$CONNECTIONS nghttpd -m $NGHTTPD_STREAMS"
   taskset -c 0 env ${BENCH_PRELOAD:+LD_PRELOAD=$BENCH_PRELOAD} "$BENCH" --url="https://$HOST:$port/3/device/$TOKEN" --ca="$work/cert.pem" \
     --resolve="$HOST:$port:127.0.0.1" --requests="$REQUESTS" --max_in_flight="$n" \
-    --connections="$CONNECTIONS" ${BATCH_WINDOW_US:+--batch_window_us=$BATCH_WINDOW_US}
+    --connections="$CONNECTIONS"
 done
