@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "admin/status_page.h"
+#include "webhook/request_counters.h"
 
 namespace pushgate::admin {
 
@@ -28,7 +29,7 @@ RateSampler::~RateSampler() { Stop(); }
 
 void RateSampler::SampleNow() {
   std::map<std::string, uint64_t> totals =
-      ChartTotals(registry_->CounterValues("pushgate_http_requests_total"),
+      ChartTotals(registry_->CounterValues(webhook::kRequestsTotalName),
                   registry_->CounterValues("pushgate_pushes_total"));
   std::lock_guard<std::mutex> lock(mu_);
   history_.Record(now_ms_(), totals);

@@ -56,6 +56,9 @@ class FakeStatusStore : public store::StatusStore {
     s.deliveries_by_reason = {{"", 10}, {"UNREGISTERED", 2}};
     return s;
   }
+  absl::StatusOr<int64_t> OldestWaitingReceivedMs() override {
+    return absl::UnimplementedError("not used");
+  }
   absl::Status Redrive(store::RedriveScope, int64_t, store::Callback<int>) override {
     return absl::UnimplementedError("not used");
   }
