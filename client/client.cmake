@@ -2,7 +2,7 @@
 add_library(pushgate_client STATIC pushgate_client.cc)
 target_include_directories(pushgate_client PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(pushgate_client PUBLIC pushgate_proto absl::statusor absl::time
-  PRIVATE pushgate_grpc_status gRPC::grpc++)
+  PRIVATE gRPC::grpc++)
 
 # Argument parsing and output formatting, separate from main() so they are unit-tested.
 add_library(pushgatectl_lib STATIC pushgatectl_args.cc pushgatectl_output.cc)

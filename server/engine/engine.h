@@ -114,7 +114,7 @@ class Engine {
     int64_t delivery_id = 0;
     int64_t notification_id = 0;
     int64_t registration_id = 0;
-    store::Channel channel = store::Channel::kLog;
+    domain::Channel channel = domain::Channel::kLog;
     std::string app_id;
     int attempt_number = 1;
     int64_t started_at_ms = 0;
@@ -132,7 +132,7 @@ class Engine {
 
   // A claimed notification as its deliveries need it while they wait and are sent.
   struct Claimed {
-    store::NotificationRecord record;
+    domain::NotificationRecord record;
     std::shared_ptr<const providers::NotificationContent> content;
     bool ringing_call = false;
     int delivery_count = 0;  // ClaimedNotification::delivery_count
@@ -151,7 +151,7 @@ class Engine {
   void Pump();
   void SendOne(Ready& ready);
   // A delivery decided without asking a provider (skipped, or failed locally).
-  void SettleLocally(int64_t delivery_id, const Claimed& notification, store::DeliveryState state,
+  void SettleLocally(int64_t delivery_id, const Claimed& notification, domain::DeliveryState state,
                      const std::string& reason);
   void Settle(Answer& answer);
   void FlushOutcomes();

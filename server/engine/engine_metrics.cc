@@ -19,7 +19,7 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
       "From the webhook's arrival to the provider accepting the push.", {"channel"},
       {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
   for (int c = 0; c < kChannels; ++c) {
-    const char* channel = store::ChannelName(static_cast<store::Channel>(c));
+    const char* channel = domain::ChannelName(static_cast<domain::Channel>(c));
     latency_[c] = &latency.WithLabels({channel});
     for (int o = 0; o < kOutcomes; ++o) {
       answered_[c][o] = &answered.WithLabels(
@@ -47,12 +47,12 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
   }
 }
 
-void EngineMetrics::Answered(store::Channel channel, providers::Outcome outcome) {
+void EngineMetrics::Answered(domain::Channel channel, providers::Outcome outcome) {
   if (registry_ == nullptr) return;
   answered_[static_cast<int>(channel)][static_cast<int>(outcome)]->Increment();
 }
 
-void EngineMetrics::Delivered(store::Channel channel, double seconds_since_received) {
+void EngineMetrics::Delivered(domain::Channel channel, double seconds_since_received) {
   if (registry_ == nullptr) return;
   latency_[static_cast<int>(channel)]->Observe(seconds_since_received);
 }
@@ -61,9 +61,9 @@ void EngineMetrics::InFlight(int n) {
   if (in_flight_ != nullptr) in_flight_->Set(n);
 }
 
-void EngineMetrics::ConfigError(const std::string& app_id, store::Channel channel) {
+void EngineMetrics::ConfigError(const std::string& app_id, domain::Channel channel) {
   if (config_errors_ == nullptr) return;
-  config_errors_->WithLabels({app_id, store::ChannelName(channel)}).Increment();
+  config_errors_->WithLabels({app_id, domain::ChannelName(channel)}).Increment();
 }
 
 }  // namespace pushgate::engine

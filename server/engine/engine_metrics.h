@@ -25,10 +25,10 @@ class EngineMetrics {
   EngineMetrics(metrics::Registry* registry,
                 std::function<std::map<std::string, int64_t>()> delivery_counts);
 
-  void Answered(store::Channel channel, providers::Outcome outcome);
-  void Delivered(store::Channel channel, double seconds_since_received);
+  void Answered(domain::Channel channel, providers::Outcome outcome);
+  void Delivered(domain::Channel channel, double seconds_since_received);
   void InFlight(int n);
-  void ConfigError(const std::string& app_id, store::Channel channel);
+  void ConfigError(const std::string& app_id, domain::Channel channel);
 
  private:
   static constexpr int kChannels = 6;

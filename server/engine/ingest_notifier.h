@@ -22,16 +22,16 @@ class IngestNotifyingStore final : public store::Store {
   IngestNotifyingStore(store::Store* inner, std::function<void()> on_ingest)
       : inner_(inner), on_ingest_(std::move(on_ingest)) {}
 
-  absl::Status IngestNotification(store::NewNotification n,
+  absl::Status IngestNotification(domain::NewNotification n,
                                   store::Callback<store::IngestResult> done) override;
 
   // Everything else is the inner store's.
-  absl::Status RegisterToken(store::RegistrationInput input, int64_t now_ms,
+  absl::Status RegisterToken(domain::RegistrationInput input, int64_t now_ms,
                              store::Callback<store::RegisterResult> done) override {
     return inner_->RegisterToken(std::move(input), now_ms, std::move(done));
   }
   absl::Status UnregisterToken(std::string app_id, std::string token,
-                               std::optional<store::Platform> platform, int64_t now_ms,
+                               std::optional<domain::Platform> platform, int64_t now_ms,
                                store::Callback<int> done) override {
     return inner_->UnregisterToken(std::move(app_id), std::move(token), platform, now_ms,
                                    std::move(done));
@@ -45,7 +45,7 @@ class IngestNotifyingStore final : public store::Store {
                               store::Callback<int> done) override {
     return inner_->UnregisterUser(std::move(app_id), std::move(uid), now_ms, std::move(done));
   }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery& q) override {
     return inner_->ListTokens(q);
   }

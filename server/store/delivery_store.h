@@ -27,78 +27,8 @@
 
 namespace pushgate::store {
 
-// Names are stored as text and appear in logs, metrics and the API.
-enum class Channel { kApns, kApnsVoip, kFcm, kWebPush, kWebhook, kLog };
-const char* ChannelName(Channel c);
-std::optional<Channel> ChannelFromName(const std::string& name);
-
-enum class DeliveryState { kPending, kSending, kDelivered, kRetryWait, kFailed, kSkipped };
-const char* DeliveryStateName(DeliveryState s);
-std::optional<DeliveryState> DeliveryStateFromName(const std::string& name);
-bool IsTerminal(DeliveryState s);  // delivered, failed, skipped
-
-enum class NotificationState { kQueued, kDispatching, kDone };
-const char* NotificationStateName(NotificationState s);
-std::optional<NotificationState> NotificationStateFromName(const std::string& name);
-
-enum class NotificationOutcome {
-  kNone,  // not done yet
-  kDelivered,
-  kPartiallyDelivered,
-  kFailed,
-  kNoTargets,
-  kFiltered,
-  kExpired,
-};
-const char* NotificationOutcomeName(NotificationOutcome o);  // "" for kNone
-NotificationOutcome NotificationOutcomeFromName(const std::string& name);
-
 // StoreCounters family of deliveries by state (key: DeliveryStateName).
 inline constexpr char kDeliveriesFamily[] = "deliveries";
-
-struct AttemptRecord {
-  int number = 0;  // 1 for the first attempt
-  int64_t started_at_ms = 0;
-  int64_t ended_at_ms = 0;
-  int http_status = 0;  // 0: no HTTP answer
-  std::string reason;
-  std::string provider_message_id;
-};
-
-struct DeliveryRecord {
-  int64_t id = 0;
-  int64_t notification_id = 0;
-  int64_t registration_id = 0;  // 0 for a forward-hook delivery
-  Channel channel = Channel::kLog;
-  std::string hook;  // the forward hook's name (channel webhook); "" for a device delivery
-  DeliveryState state = DeliveryState::kPending;
-  int attempt_count = 0;
-  int64_t next_attempt_at_ms = 0;
-  std::string provider_message_id;
-  int last_http_status = 0;
-  std::string last_reason;
-  std::string target_hint;
-  int64_t created_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  std::vector<AttemptRecord> attempts;  // filled by reads for the status API only
-};
-
-struct NotificationRecord {
-  int64_t id = 0;
-  std::string app_id;
-  std::string uid;
-  std::string type;  // "chat" | "call"
-  std::string call_action;
-  std::string call_session_id;
-  std::string tag;
-  std::string conversation_id;
-  std::string sender;
-  NotificationState state = NotificationState::kQueued;
-  NotificationOutcome outcome = NotificationOutcome::kNone;
-  int64_t received_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  int64_t next_attempt_at_ms = 0;
-};
 
 // ---- claiming -------------------------------------------------------------------------------
 

@@ -302,7 +302,7 @@ class Service : public std::enable_shared_from_this<Service> {
 
   void Ingest(http::HttpRequest&& request, Envelope&& envelope, http::Respond respond,
               Clock::time_point received) {
-    store::NewNotification n;
+    domain::NewNotification n;
     n.dedupe_hash = DedupeHash(request.body);
     n.app_id = std::move(envelope.app_id);
     n.uid = std::move(envelope.uid);

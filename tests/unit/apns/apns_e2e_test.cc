@@ -161,7 +161,7 @@ class ApnsEndToEnd : public ::testing::Test {
   }
 
   static SendRequest Request(const NotificationContent* content, const std::string& token,
-                             store::Platform platform = store::Platform::kApns,
+                             domain::Platform platform = domain::Platform::kApns,
                              const std::string& env = "production") {
     SendRequest r;
     r.app_id = "app123";
@@ -246,7 +246,7 @@ TEST_F(ApnsEndToEnd, SandboxAndVoip) {
   auto p = Make(Options());
   const auto call = Fixture("call.json");
   const SendResult r =
-      SendSync(*p, Request(&call, "00ff00ff", store::Platform::kApnsVoip, "sandbox"));
+      SendSync(*p, Request(&call, "00ff00ff", domain::Platform::kApnsVoip, "sandbox"));
   EXPECT_EQ(r.outcome, Outcome::kDelivered) << r.reason;
   const json seen = Ctl("GET", "/control/requests").at(0);
   EXPECT_EQ(seen["authority"], absl::StrCat("api.sandbox.push.apple.com:", fake_->apns_port));

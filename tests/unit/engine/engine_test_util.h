@@ -71,19 +71,19 @@ absl::StatusOr<T> Await(const std::function<absl::Status(store::Callback<T>)>& s
 std::string ChatPayload(const std::string& uid, const std::string& title = "Andrew Joseph");
 std::string CallPayload(const std::string& uid, const std::string& action);
 
-store::NewNotification Chat(const std::string& uid, int64_t received_at_ms);
-store::NewNotification Call(const std::string& uid, const std::string& action,
-                            int64_t received_at_ms);
-int64_t IngestOrDie(store::Store& store, const store::NewNotification& n);
+domain::NewNotification Chat(const std::string& uid, int64_t received_at_ms);
+domain::NewNotification Call(const std::string& uid, const std::string& action,
+                             int64_t received_at_ms);
+int64_t IngestOrDie(store::Store& store, const domain::NewNotification& n);
 
-store::RegistrationInput Apns(const std::string& uid, const std::string& session,
-                              const std::string& token = kAlertToken);
-store::RegistrationInput Voip(const std::string& uid, const std::string& session,
-                              const std::string& token = kVoipToken);
-store::RegistrationInput Fcm(const std::string& uid, const std::string& session,
-                             const std::string& token);
+domain::RegistrationInput Apns(const std::string& uid, const std::string& session,
+                               const std::string& token = kAlertToken);
+domain::RegistrationInput Voip(const std::string& uid, const std::string& session,
+                               const std::string& token = kVoipToken);
+domain::RegistrationInput Fcm(const std::string& uid, const std::string& session,
+                              const std::string& token);
 // Registers at `now`; returns the registration id.
-int64_t RegisterOrDie(store::Store& store, const store::RegistrationInput& in, int64_t now_ms);
+int64_t RegisterOrDie(store::Store& store, const domain::RegistrationInput& in, int64_t now_ms);
 
 }  // namespace pushgate::engine::testing
 

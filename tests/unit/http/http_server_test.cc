@@ -576,7 +576,7 @@ TEST_F(TlsTest, UnreadableFilesAreReported) {
 
 class CommittingStore : public store::Store {
  public:
-  absl::Status IngestNotification(store::NewNotification n,
+  absl::Status IngestNotification(domain::NewNotification n,
                                   store::Callback<store::IngestResult> done) override {
     if (refuse) return absl::UnavailableError("queue full");
     const int64_t id = ++last_id;
@@ -587,11 +587,11 @@ class CommittingStore : public store::Store {
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
+  absl::Status RegisterToken(domain::RegistrationInput, int64_t,
                              store::Callback<store::RegisterResult>) override {
     return absl::UnimplementedError("");
   }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
+  absl::Status UnregisterToken(std::string, std::string, std::optional<domain::Platform>, int64_t,
                                store::Callback<int>) override {
     return absl::UnimplementedError("");
   }
@@ -602,7 +602,7 @@ class CommittingStore : public store::Store {
   absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
     return absl::UnimplementedError("");
   }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery&) override {
     return absl::UnimplementedError("");
   }

@@ -34,7 +34,7 @@ class FakeStore : public store::Store {
   absl::Status writable = absl::OkStatus();
   store::StoreStats stats;
 
-  absl::Status IngestNotification(store::NewNotification n,
+  absl::Status IngestNotification(domain::NewNotification n,
                                   store::Callback<store::IngestResult> done) override {
     std::lock_guard<std::mutex> lock(mu_);
     received.push_back(n);
@@ -57,7 +57,7 @@ class FakeStore : public store::Store {
     return absl::OkStatus();
   }
 
-  store::IngestResult Commit(const store::NewNotification& n) {
+  store::IngestResult Commit(const domain::NewNotification& n) {
     auto it = ids_by_hash_.find(n.dedupe_hash);
     if (it != ids_by_hash_.end()) return {it->second, true};
     const int64_t id = next_id_++;
@@ -90,11 +90,11 @@ class FakeStore : public store::Store {
   }
 
   // Unused by the handler.
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
+  absl::Status RegisterToken(domain::RegistrationInput, int64_t,
                              store::Callback<store::RegisterResult>) override {
     return absl::UnimplementedError("");
   }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
+  absl::Status UnregisterToken(std::string, std::string, std::optional<domain::Platform>, int64_t,
                                store::Callback<int>) override {
     return absl::UnimplementedError("");
   }
@@ -105,13 +105,13 @@ class FakeStore : public store::Store {
   absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
     return absl::UnimplementedError("");
   }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery&) override {
     return absl::UnimplementedError("");
   }
   void Shutdown() override {}
 
-  std::vector<store::NewNotification> received;
+  std::vector<domain::NewNotification> received;
   std::vector<std::function<void()>> deferred;
   int stats_calls = 0;
 
@@ -234,7 +234,7 @@ TEST_F(HandlerTest, StoresEachSampleAndAnswersWithItsId) {
     EXPECT_TRUE(answer["id"].is_string());
     EXPECT_EQ(answer["duplicate"], false);
 
-    const store::NewNotification& n = store_.received.back();
+    const domain::NewNotification& n = store_.received.back();
     EXPECT_EQ(n.payload, body);  // verbatim
     EXPECT_EQ(n.dedupe_hash, DedupeHash(body));
     EXPECT_EQ(n.app_id, doc["appId"]);

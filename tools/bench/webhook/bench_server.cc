@@ -24,18 +24,18 @@ using namespace pushgate;
 // Commits nothing: the answer comes back on the calling (I/O) thread at once.
 class InstantStore : public store::Store {
  public:
-  absl::Status IngestNotification(store::NewNotification,
+  absl::Status IngestNotification(domain::NewNotification,
                                   store::Callback<store::IngestResult> done) override {
     done(store::IngestResult{++next_id_, false});
     return absl::OkStatus();
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
+  absl::Status RegisterToken(domain::RegistrationInput, int64_t,
                              store::Callback<store::RegisterResult>) override {
     return absl::UnimplementedError("bench");
   }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
+  absl::Status UnregisterToken(std::string, std::string, std::optional<domain::Platform>, int64_t,
                                store::Callback<int>) override {
     return absl::UnimplementedError("bench");
   }
@@ -46,7 +46,7 @@ class InstantStore : public store::Store {
   absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
     return absl::UnimplementedError("bench");
   }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery&) override {
     return absl::UnimplementedError("bench");
   }

@@ -42,18 +42,18 @@ void Measure(const char* name, int iterations, const std::function<void()>& op) 
 
 class InstantStore : public store::Store {
  public:
-  absl::Status IngestNotification(store::NewNotification,
+  absl::Status IngestNotification(domain::NewNotification,
                                   store::Callback<store::IngestResult> done) override {
     done(store::IngestResult{++id_, false});
     return absl::OkStatus();
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
+  absl::Status RegisterToken(domain::RegistrationInput, int64_t,
                              store::Callback<store::RegisterResult>) override {
     return absl::OkStatus();
   }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
+  absl::Status UnregisterToken(std::string, std::string, std::optional<domain::Platform>, int64_t,
                                store::Callback<int>) override {
     return absl::OkStatus();
   }
@@ -64,9 +64,9 @@ class InstantStore : public store::Store {
   absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
     return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery&) override {
-    return std::vector<store::Registration>{};
+    return std::vector<domain::Registration>{};
   }
   void Shutdown() override {}
 
