@@ -33,7 +33,7 @@ struct ApnsCredentials {
 
 struct ApnsEndpoints {
   // Overridable for tests; production keeps Apple's hosts and points them at a fake with
-  // `tls.resolve` instead (TOOLCHAIN.md), so the code path stays the same.
+  // `tls.resolve` (CURLOPT_RESOLVE) instead, so the code path stays the same.
   std::string production_url = "https://api.push.apple.com";
   std::string sandbox_url = "https://api.sandbox.push.apple.com";
   // ca_file and resolve entries; client_cert_file/client_key_file are filled from the
