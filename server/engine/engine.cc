@@ -33,14 +33,26 @@ int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
-Engine::Engine(EngineOptions options, store::DeliveryStore* store,
+Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
                std::unique_ptr<ProviderSet> providers, metrics::Registry* metrics)
     : options_(std::move(options)),
       policy_(RetryPolicy::FromConfig(options_.config)),
       now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
       store_(store),
       providers_(std::move(providers)),
+      swappable_(nullptr),
       metrics_(metrics, [store] { return store->DeliveryCounts(); }) {}
+
+Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
+               std::unique_ptr<SwappableProviderSet> providers, metrics::Registry* metrics)
+    : options_(std::move(options)),
+      policy_(RetryPolicy::FromConfig(options_.config)),
+      now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
+      store_(store),
+      swappable_(providers.get()),
+      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
+  providers_ = std::move(providers);
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -487,18 +499,17 @@ void Engine::WarnConfigError(const Send& send, const std::string& reason) {
 int HookInFlightCap(int max_in_flight) { return std::max(1, max_in_flight / 4); }
 
 absl::Status Engine::ReloadProviders(const config::Config& config) {
-  auto* swappable = dynamic_cast<SwappableProviderSet*>(providers_.get());
-  if (swappable == nullptr) {
+  if (swappable_ == nullptr) {
     return absl::FailedPreconditionError("engine: providers are fixed (not built by StartEngine)");
   }
   absl::StatusOr<std::unique_ptr<ProviderSet>> next = BuildProviderSet(config);
   if (!next.ok()) return next.status();
-  swappable->Swap(*std::move(next));
+  swappable_->Swap(*std::move(next));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
-                                                    store::DeliveryStore* store,
+                                                    store::DeliveryQueue* store,
                                                     metrics::Registry* metrics) {
   absl::StatusOr<std::unique_ptr<ProviderSet>> providers = BuildProviderSet(config);
   if (!providers.ok()) return providers.status();

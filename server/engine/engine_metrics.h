@@ -12,9 +12,9 @@
 #include <map>
 #include <string>
 
+#include "domain/delivery.h"
 #include "metrics/registry.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 

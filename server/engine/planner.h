@@ -25,8 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "store/delivery_store.h"
-#include "store/types.h"
+#include "domain/notification.h"
+#include "domain/registration.h"
+#include "store/delivery_queue.h"
 
 namespace pushgate::engine {
 

@@ -9,9 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "domain/delivery.h"
 #include "engine/planner.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 

@@ -15,9 +15,9 @@
 #include <cstdint>
 #include <string>
 
+#include "domain/delivery.h"
 #include "engine/retry_policy.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 

@@ -505,13 +505,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
 
 // ---- the service ----------------------------------------------------------------------------
 
-DeliveriesService::DeliveriesService(const ApiKeyAuthenticator* auth,
-                                     store::DeliveryReader* deliveries,
+DeliveriesService::DeliveriesService(const ApiKeyAuthenticator* auth, store::StatusStore* status,
                                      DeliveriesServiceOptions options)
-    : auth_(auth),
-      deliveries_(deliveries),
-      status_(dynamic_cast<store::StatusStore*>(deliveries)),
-      options_(options) {}
+    : auth_(auth), status_(status), options_(options) {}
 
 DeliveriesService::~DeliveriesService() {
   {
@@ -550,14 +546,14 @@ void DeliveriesService::PollLoop() {
 grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
     grpc::CallbackServerContext* context, const pb::GetNotificationRequest* request,
     pb::Notification* response) {
-  if (deliveries_ == nullptr) {
+  if (status_ == nullptr) {
     return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
   }
   absl::StatusOr<int64_t> id = AdmitGetNotification(*auth_, *context, *request);
   if (!id.ok()) return FinishNow(context, id.status());
   // A read on a pooled read-only connection: short, and it never waits for the writer.
   absl::StatusOr<std::optional<store::NotificationDetail>> detail =
-      deliveries_->GetNotification(request->app_id(), *id);
+      status_->GetNotification(request->app_id(), *id);
   if (!detail.ok()) return FinishNow(context, PublicStoreError(detail.status(), "GetNotification"));
   // Another app's notification is as unknown to this caller as one that never existed.
   if (!detail->has_value()) {

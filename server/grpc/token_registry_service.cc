@@ -71,8 +71,9 @@ NowMs SystemNowMs() {
   return [] { return absl::ToUnixMillis(absl::Now()); };
 }
 
-TokenRegistryService::TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth,
-                                           NowMs now_ms, ReplyThread* replies)
+TokenRegistryService::TokenRegistryService(store::RegistryStore* store,
+                                           const ApiKeyAuthenticator* auth, NowMs now_ms,
+                                           ReplyThread* replies)
     : store_(store), auth_(auth), now_ms_(std::move(now_ms)), replies_(replies) {}
 
 grpc::ServerUnaryReactor* TokenRegistryService::RegisterToken(

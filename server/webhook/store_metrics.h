@@ -1,18 +1,18 @@
-// Gauges computed from Store::Stats() at scrape time: the write queue and how many
+// Gauges computed from StoreHealth::Stats() at scrape time: the write queue and how many
 // notifications and registrations sit in each state. One Stats() call per scrape feeds them
 // all.
 #ifndef PUSHGATE_WEBHOOK_STORE_METRICS_H_
 #define PUSHGATE_WEBHOOK_STORE_METRICS_H_
 
 #include "metrics/registry.h"
-#include "store/store.h"
+#include "store/store_health.h"
 
 namespace pushgate::webhook {
 
 // Registers pushgate_store_write_queue_depth, pushgate_store_write_queue_capacity,
 // pushgate_notifications{state} and pushgate_registrations{platform,state}. `store` must
 // outlive `registry`'s last Render(). Call once per registry.
-void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store);
+void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store);
 
 }  // namespace pushgate::webhook
 

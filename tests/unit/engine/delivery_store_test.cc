@@ -74,7 +74,7 @@ class DeliveryStoreTest : public ::testing::Test {
   }
 
   std::optional<store::NotificationDetail> Detail(int64_t id, const std::string& app = kApp) {
-    auto r = stores_.deliveries().GetNotification(app, id);
+    auto r = stores_.status().GetNotification(app, id);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::nullopt;
   }

@@ -253,7 +253,7 @@ class EngineTest : public ::testing::Test {
     return WaitFor([&] { return Column(id, "state") == "done"; });
   }
   store::NotificationDetail Detail(int64_t id) {
-    auto r = stores_.deliveries().GetNotification(kApp, id);
+    auto r = stores_.status().GetNotification(kApp, id);
     EXPECT_TRUE(r.ok() && r->has_value());
     return r.ok() && r->has_value() ? **r : store::NotificationDetail();
   }

@@ -35,7 +35,7 @@ TestStores::~TestStores() { Close(); }
 void TestStores::Open() {
   store::SqliteStoreTuning tuning;
   tuning.busy_timeout_ms = 100;
-  auto opened = store::SqliteStore::Open(config_, tuning);
+  auto opened = store::SqliteStore::Open(store::SqliteStoreOptionsFrom(config_), tuning);
   if (!opened.ok()) {
     ADD_FAILURE() << "open failed: " << opened.status();
     std::abort();
@@ -47,9 +47,11 @@ void TestStores::Open() {
     std::abort();
   }
   deliveries_ = *std::move(deliveries);
+  status_ = std::make_unique<store::SqliteStatusStore>(sqlite_.get());
 }
 
 void TestStores::Close() {
+  status_.reset();
   deliveries_.reset();
   if (sqlite_) sqlite_->Shutdown();
   sqlite_.reset();
@@ -133,7 +135,7 @@ domain::NewNotification Call(const std::string& uid, const std::string& action,
   return n;
 }
 
-int64_t IngestOrDie(store::Store& store, const domain::NewNotification& n) {
+int64_t IngestOrDie(store::IngestStore& store, const domain::NewNotification& n) {
   auto r = Await<store::IngestResult>([&](store::Callback<store::IngestResult> done) {
     return store.IngestNotification(n, std::move(done));
   });
@@ -173,7 +175,8 @@ domain::RegistrationInput Fcm(const std::string& uid, const std::string& session
   return in;
 }
 
-int64_t RegisterOrDie(store::Store& store, const domain::RegistrationInput& in, int64_t now_ms) {
+int64_t RegisterOrDie(store::RegistryStore& store, const domain::RegistrationInput& in,
+                      int64_t now_ms) {
   auto r = Await<store::RegisterResult>([&](store::Callback<store::RegisterResult> done) {
     return store.RegisterToken(in, now_ms, std::move(done));
   });

@@ -1,4 +1,4 @@
-// An in-memory store::Store for service tests. Writes run on a private "writer" thread, as
+// An in-memory store::RegistryStore for service tests. Writes run on a private "writer" thread, as
 // in the real store, so the services are exercised with callbacks arriving from another
 // thread. Faults can be injected: refuse writes at submission, fail them at "commit", or
 // fail reads.
@@ -14,11 +14,11 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
+#include "store/registry_store.h"
 
 namespace pushgate::testing {
 
-class FakeStore final : public store::Store {
+class FakeStore final : public store::RegistryStore {
  public:
   FakeStore() : writer_([this] { Run(); }) {}
   ~FakeStore() override { Shutdown(); }
@@ -107,14 +107,7 @@ class FakeStore final : public store::Store {
     return out;
   }
 
-  absl::Status IngestNotification(domain::NewNotification,
-                                  store::Callback<store::IngestResult>) override {
-    return absl::UnimplementedError("not in this fake");
-  }
-  absl::Status CheckWritable() override { return absl::OkStatus(); }
-  store::StoreStats Stats() override { return {}; }
-
-  void Shutdown() override {
+  void Shutdown() {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;

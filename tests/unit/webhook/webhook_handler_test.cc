@@ -27,7 +27,7 @@ using json = nlohmann::json;
 
 // A store that answers IngestNotification the way the test asks, and dedupes by hash like the
 // real one.
-class FakeStore : public store::Store {
+class FakeStore : public store::IngestStore, public store::StoreHealth {
  public:
   enum class Mode { kCommitAtOnce, kDefer, kRefuse, kFailInCallback, kFailInternal };
   Mode mode = Mode::kCommitAtOnce;
@@ -89,28 +89,6 @@ class FakeStore : public store::Store {
     return stats;
   }
 
-  // Unused by the handler.
-  absl::Status RegisterToken(domain::RegistrationInput, int64_t,
-                             store::Callback<store::RegisterResult>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<domain::Platform>, int64_t,
-                               store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterSession(std::string, std::string, std::string, int64_t,
-                                 store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
-      const store::ListTokensQuery&) override {
-    return absl::UnimplementedError("");
-  }
-  void Shutdown() override {}
-
   std::vector<domain::NewNotification> received;
   std::vector<std::function<void()>> deferred;
   int stats_calls = 0;
@@ -151,7 +129,8 @@ class HandlerTest : public ::testing::Test {
     if (!handler_) {
       WebhookDeps deps;
       deps.config = &config_;
-      deps.store = &store_;
+      deps.ingest = &store_;
+      deps.health = &store_;
       deps.metrics = &registry_;
       deps.engine_running = [this] { return engine_running_.load(); };
       deps.now_ms = [] { return kNowMs; };

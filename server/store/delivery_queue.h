@@ -1,17 +1,13 @@
 // The delivery engine's view of the store: claiming due notifications (and planning their
-// deliveries in the same transaction), settling attempts, and reading one notification with
-// every delivery and attempt for the status API. Plain structs only; the SQLite implementation
-// is delivery_sqlite_store.h.
+// deliveries in the same transaction), settling attempts. Plain structs only; the SQLite
+// implementation is delivery_sqlite_store.h. The states are in domain/notification.h and
+// domain/delivery.h.
 //
-// States (DESIGN.md "States"):
-//   notification  queued → dispatching → done (outcome: delivered, partially_delivered, failed,
-//                 no_targets, filtered, expired)
-//   delivery      pending → sending → delivered | retry_wait → sending … | failed | skipped
 // A delivery planned by a claim is written as 'sending' at once: the claim hands it to the
 // engine in the same transaction, so 'pending' only marks deliveries that wait for a claim
 // without having been handed out (none today; a redrive will produce them).
-#ifndef PUSHGATE_STORE_DELIVERY_STORE_H_
-#define PUSHGATE_STORE_DELIVERY_STORE_H_
+#ifndef PUSHGATE_STORE_DELIVERY_QUEUE_H_
+#define PUSHGATE_STORE_DELIVERY_QUEUE_H_
 
 #include <cstdint>
 #include <functional>
@@ -22,13 +18,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "store/store.h"
+#include "domain/delivery.h"
+#include "domain/notification.h"
+#include "domain/registration.h"
+#include "store/callback.h"
 #include "store/types.h"
 
 namespace pushgate::store {
-
-// StoreCounters family of deliveries by state (key: DeliveryStateName).
-inline constexpr char kDeliveriesFamily[] = "deliveries";
 
 // ---- claiming -------------------------------------------------------------------------------
 
@@ -111,24 +107,10 @@ struct RecordResult {
   int64_t earliest_retry_at_ms = 0;
 };
 
-// ---- reading --------------------------------------------------------------------------------
-
-struct NotificationDetail {
-  NotificationRecord notification;
-  std::vector<DeliveryRecord> deliveries;  // oldest first, with attempts
-};
-
-// The read side the status API needs; kept apart so gRPC depends on nothing else.
-class DeliveryReader {
+class DeliveryQueue {
  public:
-  virtual ~DeliveryReader() = default;
-  // std::nullopt when the id is unknown or belongs to another app.
-  virtual absl::StatusOr<std::optional<NotificationDetail>> GetNotification(
-      const std::string& app_id, int64_t id) = 0;
-};
+  virtual ~DeliveryQueue() = default;
 
-class DeliveryStore : public DeliveryReader {
- public:
   // Picks up to `limit` notifications that are not done, due (next_attempt_at <= now) and not
   // leased by anyone (lease_until NULL or past), oldest due first, and leases them: state
   // 'dispatching', lease_until = now + lease. A notification without deliveries is planned
@@ -160,4 +142,4 @@ class DeliveryStore : public DeliveryReader {
 
 }  // namespace pushgate::store
 
-#endif  // PUSHGATE_STORE_DELIVERY_STORE_H_
+#endif  // PUSHGATE_STORE_DELIVERY_QUEUE_H_
