@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/status_convert.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
 #include "pushgate/v1/token_registry.grpc.pb.h"
 
@@ -23,6 +22,12 @@ struct PushgateClient::Stubs {
 
 namespace {
 
+// gRPC and absl share the canonical code numbering (0..16), so the cast keeps code and message.
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
 // One unary call: fresh context with key and deadline, gRPC status mapped to absl.
 template <typename Response, typename Request, typename Method>
 absl::StatusOr<Response> Unary(const std::string& authorization, absl::Duration timeout,
@@ -32,7 +37,7 @@ absl::StatusOr<Response> Unary(const std::string& authorization, absl::Duration 
   if (!authorization.empty()) context.AddMetadata("authorization", authorization);
   Response response;
   grpc::Status status = method(&context, request, &response);
-  if (!status.ok()) return grpc_api::FromGrpcStatus(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return response;
 }
 
@@ -220,7 +225,7 @@ absl::Status PushgateClient::WatchNotifications(
   }
   grpc::Status status = reader->Finish();
   if (stopped) return absl::OkStatus();
-  if (!status.ok()) return grpc_api::FromGrpcStatus(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return absl::OkStatus();
 }
 

@@ -210,7 +210,8 @@ int Run() {
   ParseLogLevel(config.log_level, &level);
   SetLogLevel(level);
 
-  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(config);
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
+      store::SqliteStore::Open(store::SqliteStoreOptionsFrom(config));
   if (!store.ok()) {
     LogError("store_open_failed", {{"error", store.status().message()}});
     std::fprintf(stderr, "pushgate: cannot open the database: %s\n",
@@ -225,12 +226,12 @@ int Run() {
     return 1;
   }
 
-  // The Deliveries service reads through the status store: GetNotification as the delivery
-  // store does, plus list, stats, redrive and watch.
+  // The Deliveries service reads (and redrives) through the status store; retention deletes
+  // through the same object's maintenance interface.
   store::SqliteStatusStore status_store(store->get());
   metrics::Registry metrics;
   grpc_api::GrpcServerOptions grpc_options;
-  grpc_options.deliveries = &status_store;
+  grpc_options.status = &status_store;
   grpc_options.metrics = &metrics;
   webhook::RegisterQueueAgeMetric(metrics, status_store);
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
@@ -266,7 +267,8 @@ int Run() {
 
   webhook::WebhookDeps deps;
   deps.config = &config;
-  deps.store = &ingest_store;
+  deps.ingest = &ingest_store;
+  deps.health = store->get();
   deps.metrics = &metrics;
   // Readiness follows the engine; a node configured without one (ingest only) is ready as is.
   if (wake != nullptr) deps.engine_running = [wake] { return wake->running(); };

@@ -33,15 +33,27 @@ int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
-Engine::Engine(EngineOptions options, store::DeliveryStore* store,
+Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
                std::unique_ptr<ProviderSet> providers, metrics::Registry* metrics)
     : options_(std::move(options)),
       policy_(RetryPolicy::FromConfig(options_.config)),
       now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
       store_(store),
       providers_(std::move(providers)),
+      swappable_(nullptr),
       metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
   for (const auto& [app_id, rules] : options_.rules) metrics_.KnowApp(app_id);
+}
+
+Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
+               std::unique_ptr<SwappableProviderSet> providers, metrics::Registry* metrics)
+    : options_(std::move(options)),
+      policy_(RetryPolicy::FromConfig(options_.config)),
+      now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
+      store_(store),
+      swappable_(providers.get()),
+      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
+  providers_ = std::move(providers);
 }
 
 Engine::~Engine() { Stop(); }
@@ -212,8 +224,8 @@ void Engine::SubmitClaim(int limit) {
   plan.call_expiry_seconds = options_.config.call_expiry_seconds;
   // Runs on the store's writer thread; ChannelsOf only reads what was built at start.
   ProviderSet* providers = providers_.get();
-  request.planner = [providers, plan](const store::NotificationRecord& n,
-                                      const std::vector<store::Registration>& active,
+  request.planner = [providers, plan](const domain::NotificationRecord& n,
+                                      const std::vector<domain::Registration>& active,
                                       int64_t now_ms) {
     return PlanDeliveries(n, active, providers->ChannelsOf(n.app_id), plan, now_ms);
   };
@@ -264,12 +276,12 @@ void Engine::Enqueue(std::vector<store::ClaimedNotification> claimed) {
       // sending again would only duplicate the push.
       if (!held_.insert(d.delivery.id).second) continue;
       if (dropped) {
-        SettleLocally(d.delivery.id, *info, store::DeliveryState::kSkipped, kReasonDroppedByRule);
+        SettleLocally(d.delivery.id, *info, domain::DeliveryState::kSkipped, kReasonDroppedByRule);
         continue;
       }
       if (!info->content) {
         // Validated at ingest, so this means a bug or a damaged row: nothing to send, ever.
-        SettleLocally(d.delivery.id, *info, store::DeliveryState::kFailed, kReasonBadPayload);
+        SettleLocally(d.delivery.id, *info, domain::DeliveryState::kFailed, kReasonBadPayload);
         continue;
       }
       ready_.push_back(Ready{info, std::move(d)});
@@ -311,16 +323,16 @@ void Engine::SendOne(Ready& ready) {
   const bool ringing = n.ringing_call && !to_hook;
   if (ringing && CallExpired(n.record.type, n.record.call_action, n.record.received_at_ms,
                              options_.config.call_expiry_seconds, now)) {
-    SettleLocally(id, n, store::DeliveryState::kSkipped, store::kReasonExpired);
+    SettleLocally(id, n, domain::DeliveryState::kSkipped, store::kReasonExpired);
     return;
   }
   if (!to_hook && !d.registration.active) {
-    SettleLocally(id, n, store::DeliveryState::kSkipped, kReasonRegistrationInactive);
+    SettleLocally(id, n, domain::DeliveryState::kSkipped, kReasonRegistrationInactive);
     return;
   }
   providers::Provider* provider = providers_->Find(n.record.app_id, d.delivery.channel);
   if (provider == nullptr) {
-    SettleLocally(id, n, store::DeliveryState::kSkipped, kReasonNoProvider);
+    SettleLocally(id, n, domain::DeliveryState::kSkipped, kReasonNoProvider);
     return;
   }
   Send send;
@@ -349,7 +361,7 @@ void Engine::SendOne(Ready& ready) {
   request.hook = std::move(ready.delivery.delivery.hook);
 
   ++in_flight_;
-  if (send.channel == store::Channel::kWebhook) ++hook_in_flight_;
+  if (send.channel == domain::Channel::kWebhook) ++hook_in_flight_;
   // Published with the turn's other counters: a lock per send only contended with the
   // answers arriving on the HTTP/2 client's thread.
   ++sent_this_turn_;
@@ -365,7 +377,7 @@ void Engine::SendOne(Ready& ready) {
 }
 
 void Engine::SettleLocally(int64_t delivery_id, const Claimed& notification,
-                           store::DeliveryState state, const std::string& reason) {
+                           domain::DeliveryState state, const std::string& reason) {
   held_.erase(delivery_id);
   store::DeliveryOutcome o;
   o.delivery_id = delivery_id;
@@ -379,7 +391,7 @@ void Engine::SettleLocally(int64_t delivery_id, const Claimed& notification,
 void Engine::Settle(Answer& a) {
   const Send& s = a.send;
   --in_flight_;
-  if (s.channel == store::Channel::kWebhook) --hook_in_flight_;
+  if (s.channel == domain::Channel::kWebhook) --hook_in_flight_;
   held_.erase(s.delivery_id);
   metrics_.Answered(s.channel, a.result.outcome,
                     static_cast<double>(a.ended_at_ms - s.started_at_ms) / 1000.0);
@@ -401,7 +413,7 @@ void Engine::Settle(Answer& a) {
     metrics_.ConfigError(s.app_id, s.channel);
     WarnConfigError(s, result.reason);
   }
-  if (d.state == store::DeliveryState::kDelivered) {
+  if (d.state == domain::DeliveryState::kDelivered) {
     metrics_.Delivered(s.channel, static_cast<double>(a.ended_at_ms - s.received_at_ms) / 1000.0);
   }
 
@@ -410,7 +422,7 @@ void Engine::Settle(Answer& a) {
   o.notification_id = s.notification_id;
   o.state = d.state;
   o.next_attempt_at_ms = d.next_attempt_at_ms;
-  store::AttemptRecord attempt;
+  domain::AttemptRecord attempt;
   attempt.number = s.attempt_number;
   attempt.started_at_ms = s.started_at_ms;
   attempt.ended_at_ms = a.ended_at_ms;
@@ -475,7 +487,7 @@ void Engine::FlushOutcomes() {
 void Engine::WarnConfigError(const Send& send, const std::string& reason) {
   // One line per app, channel and reason per minute: enough to alert, not a flood.
   const std::string key =
-      absl::StrCat(send.app_id, "/", store::ChannelName(send.channel), "/", reason);
+      absl::StrCat(send.app_id, "/", domain::ChannelName(send.channel), "/", reason);
   const int64_t now = Now();
   auto [it, inserted] = config_error_logged_at_.try_emplace(key, now);
   if (!inserted) {
@@ -484,24 +496,23 @@ void Engine::WarnConfigError(const Send& send, const std::string& reason) {
   }
   LogWarn(
       "provider_config_error",
-      {{"app", send.app_id}, {"channel", store::ChannelName(send.channel)}, {"reason", reason}});
+      {{"app", send.app_id}, {"channel", domain::ChannelName(send.channel)}, {"reason", reason}});
 }
 
 int HookInFlightCap(int max_in_flight) { return std::max(1, max_in_flight / 4); }
 
 absl::Status Engine::ReloadProviders(const config::Config& config) {
-  auto* swappable = dynamic_cast<SwappableProviderSet*>(providers_.get());
-  if (swappable == nullptr) {
+  if (swappable_ == nullptr) {
     return absl::FailedPreconditionError("engine: providers are fixed (not built by StartEngine)");
   }
   absl::StatusOr<std::unique_ptr<ProviderSet>> next = BuildProviderSet(config);
   if (!next.ok()) return next.status();
-  swappable->Swap(*std::move(next));
+  swappable_->Swap(*std::move(next));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
-                                                    store::DeliveryStore* store,
+                                                    store::DeliveryQueue* store,
                                                     metrics::Registry* metrics) {
   absl::StatusOr<std::unique_ptr<ProviderSet>> providers = BuildProviderSet(config);
   if (!providers.ok()) return providers.status();

@@ -22,7 +22,7 @@
 //
 // Delivery guarantee: at least once. A delivery is 'sending' under its notification's lease
 // from the claim until its outcome commits; a crash in between leaves it leased, the next start
-// releases every lease (store::DeliveryStore::ReleaseLeasesOnStartup) and sends it again.
+// releases every lease (store::DeliveryQueue::ReleaseLeasesOnStartup) and sends it again.
 #ifndef PUSHGATE_ENGINE_ENGINE_H_
 #define PUSHGATE_ENGINE_ENGINE_H_
 
@@ -48,10 +48,11 @@
 #include "engine/engine_metrics.h"
 #include "engine/provider_set.h"
 #include "engine/retry_policy.h"
+#include "engine/swappable_provider_set.h"
 #include "metrics/registry.h"
 #include "providers/notification_content.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
+#include "store/delivery_queue.h"
 
 namespace pushgate::engine {
 
@@ -80,8 +81,11 @@ struct EngineStats {
 class Engine {
  public:
   // `store` must outlive the engine; the engine owns `providers` and shuts them down in Stop().
-  Engine(EngineOptions options, store::DeliveryStore* store, std::unique_ptr<ProviderSet> providers,
+  Engine(EngineOptions options, store::DeliveryQueue* store, std::unique_ptr<ProviderSet> providers,
          metrics::Registry* metrics);
+  // As above, with providers that ReloadProviders can replace.
+  Engine(EngineOptions options, store::DeliveryQueue* store,
+         std::unique_ptr<SwappableProviderSet> providers, metrics::Registry* metrics);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -104,7 +108,7 @@ class Engine {
   // Rebuilds the providers from a reloaded config (APNs keys, FCM service accounts, ...) and
   // makes them serve every send from now on; sends in flight finish on the old ones, which
   // are shut down once they cannot have any left. Errors (the new set cannot be built): the
-  // old providers stay. FAILED_PRECONDITION for an engine not made by StartEngine.
+  // old providers stay. FAILED_PRECONDITION for an engine built with fixed providers.
   absl::Status ReloadProviders(const config::Config& config);
   EngineStats Stats() const;
 
@@ -114,7 +118,7 @@ class Engine {
     int64_t delivery_id = 0;
     int64_t notification_id = 0;
     int64_t registration_id = 0;
-    store::Channel channel = store::Channel::kLog;
+    domain::Channel channel = domain::Channel::kLog;
     std::string app_id;
     int attempt_number = 1;
     int64_t started_at_ms = 0;
@@ -132,7 +136,7 @@ class Engine {
 
   // A claimed notification as its deliveries need it while they wait and are sent.
   struct Claimed {
-    store::NotificationRecord record;
+    domain::NotificationRecord record;
     std::shared_ptr<const providers::NotificationContent> content;
     bool ringing_call = false;
     int delivery_count = 0;  // ClaimedNotification::delivery_count
@@ -151,7 +155,7 @@ class Engine {
   void Pump();
   void SendOne(Ready& ready);
   // A delivery decided without asking a provider (skipped, or failed locally).
-  void SettleLocally(int64_t delivery_id, const Claimed& notification, store::DeliveryState state,
+  void SettleLocally(int64_t delivery_id, const Claimed& notification, domain::DeliveryState state,
                      const std::string& reason);
   void Settle(Answer& answer);
   void FlushOutcomes();
@@ -161,8 +165,9 @@ class Engine {
   const EngineOptions options_;
   const RetryPolicy policy_;
   const std::function<int64_t()> now_ms_;
-  store::DeliveryStore* const store_;
+  store::DeliveryQueue* const store_;
   std::unique_ptr<ProviderSet> providers_;
+  SwappableProviderSet* const swappable_;  // providers_ when they can be replaced, else null
   EngineMetrics metrics_;
   std::thread thread_;
   std::atomic<bool> running_{false};
@@ -207,7 +212,7 @@ int HookInFlightCap(int max_in_flight);
 
 // The engine for `config`: providers from config.apps (BuildProviderSet), started.
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
-                                                    store::DeliveryStore* store,
+                                                    store::DeliveryQueue* store,
                                                     metrics::Registry* metrics);
 
 }  // namespace pushgate::engine

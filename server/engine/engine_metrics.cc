@@ -24,7 +24,7 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
       "answer, whatever the outcome.",
       {"channel"}, {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
   for (int c = 0; c < kChannels; ++c) {
-    const char* channel = store::ChannelName(static_cast<store::Channel>(c));
+    const char* channel = domain::ChannelName(static_cast<domain::Channel>(c));
     latency_[c] = &latency.WithLabels({channel});
     request_seconds_[c] = &request.WithLabels({channel});
     for (int o = 0; o < kOutcomes; ++o) {
@@ -53,14 +53,14 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
   }
 }
 
-void EngineMetrics::Answered(store::Channel channel, providers::Outcome outcome,
+void EngineMetrics::Answered(domain::Channel channel, providers::Outcome outcome,
                              double request_seconds) {
   if (registry_ == nullptr) return;
   answered_[static_cast<int>(channel)][static_cast<int>(outcome)]->Increment();
   request_seconds_[static_cast<int>(channel)]->Observe(request_seconds);
 }
 
-void EngineMetrics::Delivered(store::Channel channel, double seconds_since_received) {
+void EngineMetrics::Delivered(domain::Channel channel, double seconds_since_received) {
   if (registry_ == nullptr) return;
   latency_[static_cast<int>(channel)]->Observe(seconds_since_received);
 }
@@ -72,13 +72,13 @@ void EngineMetrics::InFlight(int n) {
 void EngineMetrics::KnowApp(const std::string& app_id) {
   if (config_errors_ == nullptr) return;
   for (int c = 0; c < kChannels; ++c) {
-    config_errors_->WithLabels({app_id, store::ChannelName(static_cast<store::Channel>(c))});
+    config_errors_->WithLabels({app_id, domain::ChannelName(static_cast<domain::Channel>(c))});
   }
 }
 
-void EngineMetrics::ConfigError(const std::string& app_id, store::Channel channel) {
+void EngineMetrics::ConfigError(const std::string& app_id, domain::Channel channel) {
   if (config_errors_ == nullptr) return;
-  config_errors_->WithLabels({app_id, store::ChannelName(channel)}).Increment();
+  config_errors_->WithLabels({app_id, domain::ChannelName(channel)}).Increment();
 }
 
 }  // namespace pushgate::engine

@@ -13,9 +13,9 @@
 #include <map>
 #include <string>
 
+#include "domain/delivery.h"
 #include "metrics/registry.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 
@@ -27,10 +27,10 @@ class EngineMetrics {
                 std::function<std::map<std::string, int64_t>()> delivery_counts);
 
   // `request_seconds`: from handing the push to the provider to its answer.
-  void Answered(store::Channel channel, providers::Outcome outcome, double request_seconds);
-  void Delivered(store::Channel channel, double seconds_since_received);
+  void Answered(domain::Channel channel, providers::Outcome outcome, double request_seconds);
+  void Delivered(domain::Channel channel, double seconds_since_received);
   void InFlight(int n);
-  void ConfigError(const std::string& app_id, store::Channel channel);
+  void ConfigError(const std::string& app_id, domain::Channel channel);
   // Shows the app's config-error counters at 0 from the start, so that the first error is an
   // increase that rate() and increase() (and the alert on them) can see.
   void KnowApp(const std::string& app_id);

@@ -4,7 +4,7 @@
 
 namespace pushgate::engine {
 
-absl::Status IngestNotifyingStore::IngestNotification(store::NewNotification n,
+absl::Status IngestNotifyingStore::IngestNotification(domain::NewNotification n,
                                                       store::Callback<store::IngestResult> done) {
   return inner_->IngestNotification(std::move(n), [done = std::move(done), hook = on_ingest_](
                                                       absl::StatusOr<store::IngestResult> result) {

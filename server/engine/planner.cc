@@ -11,8 +11,8 @@
 namespace pushgate::engine {
 namespace {
 
-using store::Channel;
-using store::Platform;
+using domain::Channel;
+using domain::Platform;
 
 Channel NaturalChannel(Platform p) {
   switch (p) {
@@ -70,8 +70,8 @@ std::optional<Channel> AppChannels::ChannelFor(Platform platform) const {
   return std::nullopt;
 }
 
-std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationRecord& notification,
-                                                   const std::vector<store::Registration>& active,
+std::vector<store::PlannedDelivery> PlanDeliveries(const domain::NotificationRecord& notification,
+                                                   const std::vector<domain::Registration>& active,
                                                    const AppChannels& channels,
                                                    const PlanOptions& options, int64_t now_ms) {
   // The routing rule needs only the type and the call action.
@@ -83,7 +83,7 @@ std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationReco
   // Ringing calls: sessions that have a VoIP registration we can send to ring there only.
   std::map<std::string, bool> session_rings_on_voip;
   if (ringing) {
-    for (const store::Registration& r : active) {
+    for (const domain::Registration& r : active) {
       if (r.active && r.input.platform == Platform::kApnsVoip &&
           channels.ChannelFor(Platform::kApnsVoip).has_value()) {
         session_rings_on_voip[r.input.session_id] = true;
@@ -95,7 +95,7 @@ std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationReco
                   options.call_expiry_seconds, now_ms);
 
   std::vector<store::PlannedDelivery> planned;
-  for (const store::Registration& r : active) {
+  for (const domain::Registration& r : active) {
     if (!r.active) continue;
     const Platform platform = r.input.platform;
     if (!Receives(content, platform)) continue;
@@ -109,13 +109,13 @@ std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationReco
     const std::optional<Channel> channel = channels.ChannelFor(platform);
     p.channel = channel.value_or(NaturalChannel(platform));
     if (!channel) {
-      p.state = store::DeliveryState::kSkipped;
+      p.state = domain::DeliveryState::kSkipped;
       p.reason = kReasonNoProvider;
     } else if (expired) {
-      p.state = store::DeliveryState::kSkipped;
+      p.state = domain::DeliveryState::kSkipped;
       p.reason = store::kReasonExpired;
     } else {
-      p.state = store::DeliveryState::kSending;
+      p.state = domain::DeliveryState::kSending;
     }
     planned.push_back(std::move(p));
   }
@@ -125,13 +125,13 @@ std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationReco
     p.hook = hook.name;
     p.channel = Channel::kWebhook;
     p.target_hint = hook.name;  // never the URL: its path is often the receiver's secret
-    p.state = store::DeliveryState::kSending;
+    p.state = domain::DeliveryState::kSending;
     planned.push_back(std::move(p));
   }
   return planned;
 }
 
-std::string TargetHint(const store::Registration& registration) {
+std::string TargetHint(const domain::Registration& registration) {
   const std::string& token = registration.input.token;
   if (registration.input.platform == Platform::kWebPush) {
     // The endpoint's origin names the push service; the path is the subscription's secret.

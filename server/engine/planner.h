@@ -25,8 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "store/delivery_store.h"
-#include "store/types.h"
+#include "domain/notification.h"
+#include "domain/registration.h"
+#include "store/delivery_queue.h"
 
 namespace pushgate::engine {
 
@@ -51,21 +52,21 @@ struct AppChannels {
   std::vector<HookRoute> hooks;
 
   // std::nullopt: no way to send to this platform.
-  std::optional<store::Channel> ChannelFor(store::Platform platform) const;
+  std::optional<domain::Channel> ChannelFor(domain::Platform platform) const;
 };
 
 struct PlanOptions {
   int call_expiry_seconds = 30;
 };
 
-std::vector<store::PlannedDelivery> PlanDeliveries(const store::NotificationRecord& notification,
-                                                   const std::vector<store::Registration>& active,
+std::vector<store::PlannedDelivery> PlanDeliveries(const domain::NotificationRecord& notification,
+                                                   const std::vector<domain::Registration>& active,
                                                    const AppChannels& channels,
                                                    const PlanOptions& options, int64_t now_ms);
 
 // A short hint of the target that is not a usable secret: the first 8 characters of a token
 // and "…", or the origin of a Web Push endpoint.
-std::string TargetHint(const store::Registration& registration);
+std::string TargetHint(const domain::Registration& registration);
 
 }  // namespace pushgate::engine
 

@@ -18,7 +18,7 @@
 namespace pushgate::engine {
 namespace {
 
-using store::Channel;
+using domain::Channel;
 
 // Stands in for a provider whose credentials failed to load.
 class UnusableProvider final : public providers::Provider {

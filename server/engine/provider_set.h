@@ -9,9 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "domain/delivery.h"
 #include "engine/planner.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 
@@ -19,7 +19,7 @@ class ProviderSet {
  public:
   virtual ~ProviderSet() = default;
   // Null when the app has no provider for the channel.
-  virtual providers::Provider* Find(const std::string& app_id, store::Channel channel) = 0;
+  virtual providers::Provider* Find(const std::string& app_id, domain::Channel channel) = 0;
   virtual AppChannels ChannelsOf(const std::string& app_id) const = 0;
   // Ends outbound I/O: everything still in flight completes (with a transport error) before
   // this returns, and no callback runs afterwards.

@@ -19,7 +19,7 @@ RetentionCutoffs ComputeRetentionCutoffs(const config::RetentionConfig& config, 
   return c;
 }
 
-RetentionSweeper::RetentionSweeper(store::StatusStore* store, config::RetentionConfig config,
+RetentionSweeper::RetentionSweeper(store::MaintenanceStore* store, config::RetentionConfig config,
                                    std::function<int64_t()> now_ms)
     : store_(store),
       config_(config),

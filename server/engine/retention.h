@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "config/config.h"
-#include "store/status_store.h"
+#include "store/maintenance_store.h"
 
 namespace pushgate::engine {
 
@@ -35,7 +35,7 @@ class RetentionSweeper {
  public:
   // `store` must outlive the sweeper. `now_ms` empty: the system clock. The first sweep runs
   // at once.
-  RetentionSweeper(store::StatusStore* store, config::RetentionConfig config,
+  RetentionSweeper(store::MaintenanceStore* store, config::RetentionConfig config,
                    std::function<int64_t()> now_ms = {});
   ~RetentionSweeper();  // Stop()
   RetentionSweeper(const RetentionSweeper&) = delete;
@@ -54,7 +54,7 @@ class RetentionSweeper {
   void Run();
   bool StopRequestedFor(int ms);  // waits up to ms; true when Stop() was called
 
-  store::StatusStore* const store_;
+  store::MaintenanceStore* const store_;
   const config::RetentionConfig config_;
   const std::function<int64_t()> now_ms_;
 

@@ -9,15 +9,15 @@
 namespace pushgate::engine {
 namespace {
 
+using domain::DeliveryState;
 using providers::Outcome;
-using store::DeliveryState;
 
 std::string RetireDetail(const SettleInput& in) {
   // "apns 410 Unregistered"; a verdict reached without asking the provider (a token that is
   // not even hex) has no status: "apns BadDeviceToken".
   const std::string& reason = in.result.reason;
-  if (in.result.http_status == 0) return absl::StrCat(store::ChannelName(in.channel), " ", reason);
-  return absl::StrCat(store::ChannelName(in.channel), " ", in.result.http_status,
+  if (in.result.http_status == 0) return absl::StrCat(domain::ChannelName(in.channel), " ", reason);
+  return absl::StrCat(domain::ChannelName(in.channel), " ", in.result.http_status,
                       reason.empty() ? "" : " ", reason);
 }
 

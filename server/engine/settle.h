@@ -15,15 +15,15 @@
 #include <cstdint>
 #include <string>
 
+#include "domain/delivery.h"
 #include "engine/retry_policy.h"
 #include "providers/provider.h"
-#include "store/delivery_store.h"
 
 namespace pushgate::engine {
 
 struct SettleInput {
   providers::SendResult result;
-  store::Channel channel = store::Channel::kApns;
+  domain::Channel channel = domain::Channel::kApns;
   int attempt_number = 1;  // this attempt's number (1 = first)
   int64_t started_at_ms = 0;
   int64_t now_ms = 0;
@@ -34,7 +34,7 @@ struct SettleInput {
 };
 
 struct SettleDecision {
-  store::DeliveryState state = store::DeliveryState::kDelivered;
+  domain::DeliveryState state = domain::DeliveryState::kDelivered;
   int64_t next_attempt_at_ms = 0;  // retry_wait
   std::string reason;              // the delivery's last_reason
   bool retire_registration = false;

@@ -13,7 +13,8 @@ std::shared_ptr<ProviderSet> SwappableProviderSet::Current() const {
   return current_;
 }
 
-providers::Provider* SwappableProviderSet::Find(const std::string& app_id, store::Channel channel) {
+providers::Provider* SwappableProviderSet::Find(const std::string& app_id,
+                                                domain::Channel channel) {
   // The provider lives as long as its set, and a replaced set is kept past any send's end.
   return Current()->Find(app_id, channel);
 }

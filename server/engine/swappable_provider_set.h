@@ -21,7 +21,7 @@ class SwappableProviderSet final : public ProviderSet {
 
   SwappableProviderSet(std::unique_ptr<ProviderSet> initial, Clock::duration drain);
 
-  providers::Provider* Find(const std::string& app_id, store::Channel channel) override;
+  providers::Provider* Find(const std::string& app_id, domain::Channel channel) override;
   AppChannels ChannelsOf(const std::string& app_id) const override;
   void Shutdown() override;
 

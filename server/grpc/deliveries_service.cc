@@ -54,69 +54,69 @@ absl::StatusOr<int64_t> AdmitGetNotification(const ApiKeyAuthenticator& auth,
 
 // ---- store values -> protos -----------------------------------------------------------------
 
-pb::Channel ToProtoChannel(store::Channel c) {
+pb::Channel ToProtoChannel(domain::Channel c) {
   switch (c) {
-    case store::Channel::kApns:
+    case domain::Channel::kApns:
       return pb::CHANNEL_APNS;
-    case store::Channel::kApnsVoip:
+    case domain::Channel::kApnsVoip:
       return pb::CHANNEL_APNS_VOIP;
-    case store::Channel::kFcm:
+    case domain::Channel::kFcm:
       return pb::CHANNEL_FCM;
-    case store::Channel::kWebPush:
+    case domain::Channel::kWebPush:
       return pb::CHANNEL_WEBPUSH;
-    case store::Channel::kWebhook:
+    case domain::Channel::kWebhook:
       return pb::CHANNEL_WEBHOOK;
-    case store::Channel::kLog:
+    case domain::Channel::kLog:
       return pb::CHANNEL_LOG;
   }
   return pb::CHANNEL_UNSPECIFIED;
 }
 
-pb::DeliveryState ToProtoDeliveryState(store::DeliveryState s) {
+pb::DeliveryState ToProtoDeliveryState(domain::DeliveryState s) {
   switch (s) {
-    case store::DeliveryState::kPending:
+    case domain::DeliveryState::kPending:
       return pb::DELIVERY_STATE_PENDING;
-    case store::DeliveryState::kSending:
+    case domain::DeliveryState::kSending:
       return pb::DELIVERY_STATE_SENDING;
-    case store::DeliveryState::kDelivered:
+    case domain::DeliveryState::kDelivered:
       return pb::DELIVERY_STATE_DELIVERED;
-    case store::DeliveryState::kRetryWait:
+    case domain::DeliveryState::kRetryWait:
       return pb::DELIVERY_STATE_RETRY_WAIT;
-    case store::DeliveryState::kFailed:
+    case domain::DeliveryState::kFailed:
       return pb::DELIVERY_STATE_FAILED;
-    case store::DeliveryState::kSkipped:
+    case domain::DeliveryState::kSkipped:
       return pb::DELIVERY_STATE_SKIPPED;
   }
   return pb::DELIVERY_STATE_UNSPECIFIED;
 }
 
-pb::NotificationState ToProtoNotificationState(store::NotificationState s) {
+pb::NotificationState ToProtoNotificationState(domain::NotificationState s) {
   switch (s) {
-    case store::NotificationState::kQueued:
+    case domain::NotificationState::kQueued:
       return pb::NOTIFICATION_STATE_QUEUED;
-    case store::NotificationState::kDispatching:
+    case domain::NotificationState::kDispatching:
       return pb::NOTIFICATION_STATE_DISPATCHING;
-    case store::NotificationState::kDone:
+    case domain::NotificationState::kDone:
       return pb::NOTIFICATION_STATE_DONE;
   }
   return pb::NOTIFICATION_STATE_UNSPECIFIED;
 }
 
-pb::NotificationOutcome ToProtoOutcome(store::NotificationOutcome o) {
+pb::NotificationOutcome ToProtoOutcome(domain::NotificationOutcome o) {
   switch (o) {
-    case store::NotificationOutcome::kNone:
+    case domain::NotificationOutcome::kNone:
       return pb::NOTIFICATION_OUTCOME_UNSPECIFIED;
-    case store::NotificationOutcome::kDelivered:
+    case domain::NotificationOutcome::kDelivered:
       return pb::NOTIFICATION_OUTCOME_DELIVERED;
-    case store::NotificationOutcome::kPartiallyDelivered:
+    case domain::NotificationOutcome::kPartiallyDelivered:
       return pb::NOTIFICATION_OUTCOME_PARTIALLY_DELIVERED;
-    case store::NotificationOutcome::kFailed:
+    case domain::NotificationOutcome::kFailed:
       return pb::NOTIFICATION_OUTCOME_FAILED;
-    case store::NotificationOutcome::kNoTargets:
+    case domain::NotificationOutcome::kNoTargets:
       return pb::NOTIFICATION_OUTCOME_NO_TARGETS;
-    case store::NotificationOutcome::kFiltered:
+    case domain::NotificationOutcome::kFiltered:
       return pb::NOTIFICATION_OUTCOME_FILTERED;
-    case store::NotificationOutcome::kExpired:
+    case domain::NotificationOutcome::kExpired:
       return pb::NOTIFICATION_OUTCOME_EXPIRED;
   }
   return pb::NOTIFICATION_OUTCOME_UNSPECIFIED;
@@ -128,7 +128,7 @@ pb::NotificationType ToProtoType(const std::string& type) {
   return pb::NOTIFICATION_TYPE_UNSPECIFIED;
 }
 
-void ToProtoAttempt(const store::AttemptRecord& in, pb::Attempt* out) {
+void ToProtoAttempt(const domain::AttemptRecord& in, pb::Attempt* out) {
   out->set_number(in.number);
   if (in.started_at_ms > 0) ToProtoTimestamp(in.started_at_ms, out->mutable_start_time());
   if (in.ended_at_ms > 0) ToProtoTimestamp(in.ended_at_ms, out->mutable_end_time());
@@ -137,7 +137,7 @@ void ToProtoAttempt(const store::AttemptRecord& in, pb::Attempt* out) {
   out->set_provider_message_id(in.provider_message_id);
 }
 
-void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
+void ToProtoDelivery(const domain::DeliveryRecord& in, pb::Delivery* out) {
   out->set_id(absl::StrCat(in.id));
   // A forward-hook delivery has no registration (target_hint names the hook).
   if (in.registration_id != 0) out->set_registration_id(absl::StrCat(in.registration_id));
@@ -145,7 +145,8 @@ void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
   out->set_state(ToProtoDeliveryState(in.state));
   out->set_attempt_count(in.attempt_count);
   // Only a delivery that waits has a next attempt; for the others the column is bookkeeping.
-  if (in.state == store::DeliveryState::kRetryWait || in.state == store::DeliveryState::kPending) {
+  if (in.state == domain::DeliveryState::kRetryWait ||
+      in.state == domain::DeliveryState::kPending) {
     ToProtoTimestamp(in.next_attempt_at_ms, out->mutable_next_attempt_time());
   }
   out->set_provider_message_id(in.provider_message_id);
@@ -154,12 +155,12 @@ void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
   ToProtoTimestamp(in.created_at_ms, out->mutable_create_time());
   ToProtoTimestamp(in.updated_at_ms, out->mutable_update_time());
   out->mutable_attempts()->Reserve(static_cast<int>(in.attempts.size()));
-  for (const store::AttemptRecord& a : in.attempts) ToProtoAttempt(a, out->add_attempts());
+  for (const domain::AttemptRecord& a : in.attempts) ToProtoAttempt(a, out->add_attempts());
   out->set_target_hint(in.target_hint);
 }
 
 // The notification's own fields, without deliveries (what ListNotifications shows).
-void ToProtoNotificationFields(const store::NotificationRecord& n, pb::Notification* out) {
+void ToProtoNotificationFields(const domain::NotificationRecord& n, pb::Notification* out) {
   out->set_id(absl::StrCat(n.id));
   out->set_app_id(n.app_id);
   out->set_uid(n.uid);
@@ -178,7 +179,7 @@ void ToProtoNotificationFields(const store::NotificationRecord& n, pb::Notificat
 void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out) {
   ToProtoNotificationFields(in.notification, out);
   out->mutable_deliveries()->Reserve(static_cast<int>(in.deliveries.size()));
-  for (const store::DeliveryRecord& d : in.deliveries) ToProtoDelivery(d, out->add_deliveries());
+  for (const domain::DeliveryRecord& d : in.deliveries) ToProtoDelivery(d, out->add_deliveries());
 }
 
 // ---- protos -> store values ----------------------------------------------------------------
@@ -187,33 +188,33 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
-std::optional<store::NotificationState> FromProtoState(pb::NotificationState s) {
+std::optional<domain::NotificationState> FromProtoState(pb::NotificationState s) {
   switch (s) {
     case pb::NOTIFICATION_STATE_QUEUED:
-      return store::NotificationState::kQueued;
+      return domain::NotificationState::kQueued;
     case pb::NOTIFICATION_STATE_DISPATCHING:
-      return store::NotificationState::kDispatching;
+      return domain::NotificationState::kDispatching;
     case pb::NOTIFICATION_STATE_DONE:
-      return store::NotificationState::kDone;
+      return domain::NotificationState::kDone;
     default:
       return std::nullopt;
   }
 }
 
-std::optional<store::NotificationOutcome> FromProtoOutcome(pb::NotificationOutcome o) {
+std::optional<domain::NotificationOutcome> FromProtoOutcome(pb::NotificationOutcome o) {
   switch (o) {
     case pb::NOTIFICATION_OUTCOME_DELIVERED:
-      return store::NotificationOutcome::kDelivered;
+      return domain::NotificationOutcome::kDelivered;
     case pb::NOTIFICATION_OUTCOME_PARTIALLY_DELIVERED:
-      return store::NotificationOutcome::kPartiallyDelivered;
+      return domain::NotificationOutcome::kPartiallyDelivered;
     case pb::NOTIFICATION_OUTCOME_FAILED:
-      return store::NotificationOutcome::kFailed;
+      return domain::NotificationOutcome::kFailed;
     case pb::NOTIFICATION_OUTCOME_NO_TARGETS:
-      return store::NotificationOutcome::kNoTargets;
+      return domain::NotificationOutcome::kNoTargets;
     case pb::NOTIFICATION_OUTCOME_FILTERED:
-      return store::NotificationOutcome::kFiltered;
+      return domain::NotificationOutcome::kFiltered;
     case pb::NOTIFICATION_OUTCOME_EXPIRED:
-      return store::NotificationOutcome::kExpired;
+      return domain::NotificationOutcome::kExpired;
     default:
       return std::nullopt;
   }
@@ -406,12 +407,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_) return;
     for (const store::NotificationChange& c : fresh) {
-      const store::NotificationRecord& n = c.notification;
+      const domain::NotificationRecord& n = c.notification;
       if (n.updated_at_ms < start_.updated_at_ms ||
           (n.updated_at_ms == start_.updated_at_ms && n.id <= start_.id)) {
         continue;  // changed before the watch began: that is history (ListNotifications)
       }
-      for (const store::DeliveryRecord& d : c.deliveries) {
+      for (const domain::DeliveryRecord& d : c.deliveries) {
         if (!sent_deliveries_.insert({d.updated_at_ms, d.id}).second) continue;
         pb::NotificationEvent& e = Enqueue(n, queue_limit);
         ToProtoDelivery(d, e.mutable_delivery());
@@ -452,7 +453,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
   }
 
  private:
-  pb::NotificationEvent& Enqueue(const store::NotificationRecord& n, int queue_limit) {
+  pb::NotificationEvent& Enqueue(const domain::NotificationRecord& n, int queue_limit) {
     // A slow watcher loses the oldest events rather than growing without bound; live
     // debugging wants what happens now.
     while (static_cast<int>(queue_.size()) >= queue_limit && !queue_.empty()) {
@@ -504,13 +505,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
 
 // ---- the service ----------------------------------------------------------------------------
 
-DeliveriesService::DeliveriesService(const ApiKeyAuthenticator* auth,
-                                     store::DeliveryReader* deliveries,
+DeliveriesService::DeliveriesService(const ApiKeyAuthenticator* auth, store::StatusStore* status,
                                      DeliveriesServiceOptions options)
-    : auth_(auth),
-      deliveries_(deliveries),
-      status_(dynamic_cast<store::StatusStore*>(deliveries)),
-      options_(options) {}
+    : auth_(auth), status_(status), options_(options) {}
 
 DeliveriesService::~DeliveriesService() {
   {
@@ -549,14 +546,14 @@ void DeliveriesService::PollLoop() {
 grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
     grpc::CallbackServerContext* context, const pb::GetNotificationRequest* request,
     pb::Notification* response) {
-  if (deliveries_ == nullptr) {
+  if (status_ == nullptr) {
     return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
   }
   absl::StatusOr<int64_t> id = AdmitGetNotification(*auth_, *context, *request);
   if (!id.ok()) return FinishNow(context, id.status());
   // A read on a pooled read-only connection: short, and it never waits for the writer.
   absl::StatusOr<std::optional<store::NotificationDetail>> detail =
-      deliveries_->GetNotification(request->app_id(), *id);
+      status_->GetNotification(request->app_id(), *id);
   if (!detail.ok()) return FinishNow(context, PublicStoreError(detail.status(), "GetNotification"));
   // Another app's notification is as unknown to this caller as one that never existed.
   if (!detail->has_value()) {
@@ -582,10 +579,10 @@ grpc::ServerUnaryReactor* DeliveriesService::ListNotifications(
   }
   const int page_size = query->limit;
   query->limit = FetchLimitForPage(page_size);
-  absl::StatusOr<std::vector<store::NotificationRecord>> rows = status_->ListNotifications(*query);
+  absl::StatusOr<std::vector<domain::NotificationRecord>> rows = status_->ListNotifications(*query);
   if (!rows.ok()) return FinishNow(context, PublicStoreError(rows.status(), kRpc));
   response->set_next_page_token(
-      FillPage(*rows, page_size, [response](const store::NotificationRecord& row) {
+      FillPage(*rows, page_size, [response](const domain::NotificationRecord& row) {
         ToProtoNotificationFields(row, response->add_notifications());
       }));
   return FinishNow(context, absl::OkStatus());

@@ -1,7 +1,7 @@
 // The Deliveries gRPC service: what happened to each notification, for operators.
-// GetNotification answers from the delivery store (the notification, its deliveries and every
-// attempt); ListNotifications, GetStats, RetryNotification and WatchNotifications need the
-// status store (store/status_store.h) and answer UNIMPLEMENTED after auth without it.
+// Every RPC answers from the status store (store/status_store.h): GetNotification (the
+// notification, its deliveries and every attempt), ListNotifications, GetStats,
+// RetryNotification and WatchNotifications. Without one, each answers UNIMPLEMENTED after auth.
 //
 // WatchNotifications polls: one thread of this service reads, every poll interval, the rows of
 // each watched app changed after that watcher's cursor (index notifications_app_updated) and
@@ -21,7 +21,6 @@
 #include "absl/status/statusor.h"
 #include "grpc/api_key_auth.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
-#include "store/delivery_store.h"
 #include "store/status_store.h"
 
 namespace pushgate::grpc_api {
@@ -45,10 +44,9 @@ class WatchReactor;
 
 class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService {
  public:
-  // Both must outlive the service. `deliveries` may be null (no delivery store wired):
-  // GetNotification then answers UNIMPLEMENTED too. When it is also a store::StatusStore
-  // (main wires a SqliteStatusStore here), the other RPCs answer from it.
-  DeliveriesService(const ApiKeyAuthenticator* auth, store::DeliveryReader* deliveries,
+  // Both must outlive the service. `status` may be null (no status store wired): every RPC
+  // then answers UNIMPLEMENTED after auth.
+  DeliveriesService(const ApiKeyAuthenticator* auth, store::StatusStore* status,
                     DeliveriesServiceOptions options = {});
   // Stops the watch poller. The server must have shut down (every watch finished) first.
   ~DeliveriesService() override;
@@ -79,8 +77,7 @@ class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService
   void PollLoop();
 
   const ApiKeyAuthenticator* auth_;
-  store::DeliveryReader* deliveries_;
-  store::StatusStore* status_;  // deliveries_ as a StatusStore, or null
+  store::StatusStore* status_;  // may be null
   const DeliveriesServiceOptions options_;
 
   std::mutex watchers_mu_;  // held while a watcher is polled, so removal waits for it

@@ -23,11 +23,12 @@ namespace {
 
 class GrpcServerImpl final : public GrpcServer {
  public:
-  GrpcServerImpl(const config::Config& config, store::Store* store, GrpcServerOptions options)
+  GrpcServerImpl(const config::Config& config, store::RegistryStore* store,
+                 GrpcServerOptions options)
       : auth_(config.apps, config.limits.grpc),
         registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs(),
                   &replies_),
-        deliveries_(&auth_, options.deliveries) {
+        deliveries_(&auth_, options.status) {
     if (options.metrics != nullptr) {
       metrics::CounterFamily& limited = options.metrics->AddCounter(
           "pushgate_grpc_rate_limited_total",
@@ -59,7 +60,7 @@ class GrpcServerImpl final : public GrpcServer {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     // The built-in health service answers from its own (upb) code; linking the generated
-    // descriptor lets reflection describe grpc.health.v1.Health too (TOOLCHAIN.md).
+    // descriptor lets reflection describe grpc.health.v1.Health too.
     (void)grpc::health::v1::HealthCheckRequest::descriptor();
 
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
@@ -139,7 +140,7 @@ class GrpcServerImpl final : public GrpcServer {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> StartGrpcServer(const config::Config& config,
-                                                            store::Store* store,
+                                                            store::RegistryStore* store,
                                                             GrpcServerOptions options) {
   auto server = std::make_unique<GrpcServerImpl>(config, store, std::move(options));
   if (absl::Status s = server->Start(config); !s.ok()) return s;

@@ -13,8 +13,8 @@
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "metrics/registry.h"
-#include "store/delivery_store.h"
-#include "store/store.h"
+#include "store/registry_store.h"
+#include "store/status_store.h"
 
 namespace pushgate::grpc_api {
 
@@ -40,9 +40,9 @@ class GrpcServer {
 struct GrpcServerOptions {
   // Milliseconds since the Unix epoch stamped on writes; empty means the system clock.
   std::function<int64_t()> now_ms;
-  // What Deliveries.GetNotification reads; must outlive the server. Null: that RPC answers
-  // UNIMPLEMENTED like the rest of the Deliveries service.
-  store::DeliveryReader* deliveries = nullptr;
+  // What the Deliveries service answers from; must outlive the server. Null: every Deliveries
+  // RPC answers UNIMPLEMENTED.
+  store::StatusStore* status = nullptr;
   // Where pushgate_grpc_rate_limited_total{key} is counted; null: not counted.
   metrics::Registry* metrics = nullptr;
 };
@@ -51,7 +51,7 @@ struct GrpcServerOptions {
 // config.apps[*].api_keys and config.grpc.max_message_bytes. `store` must outlive the
 // server. Errors: UNAVAILABLE when the address cannot be bound.
 absl::StatusOr<std::unique_ptr<GrpcServer>> StartGrpcServer(const config::Config& config,
-                                                            store::Store* store,
+                                                            store::RegistryStore* store,
                                                             GrpcServerOptions options = {});
 
 }  // namespace pushgate::grpc_api

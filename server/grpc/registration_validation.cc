@@ -179,16 +179,16 @@ absl::StatusOr<std::string> DeviceOsName(pb::DeviceOs os) {
 }
 
 // Maps a specified platform; `field` names where it came from for the error.
-absl::StatusOr<store::Platform> StorePlatform(pb::Platform platform, absl::string_view field) {
+absl::StatusOr<domain::Platform> StorePlatform(pb::Platform platform, absl::string_view field) {
   switch (platform) {
     case pb::PLATFORM_APNS:
-      return store::Platform::kApns;
+      return domain::Platform::kApns;
     case pb::PLATFORM_APNS_VOIP:
-      return store::Platform::kApnsVoip;
+      return domain::Platform::kApnsVoip;
     case pb::PLATFORM_FCM:
-      return store::Platform::kFcm;
+      return domain::Platform::kFcm;
     case pb::PLATFORM_WEBPUSH:
-      return store::Platform::kWebPush;
+      return domain::Platform::kWebPush;
     case pb::PLATFORM_UNSPECIFIED:
       return Invalid(field, "required (APNS, APNS_VOIP, FCM or WEBPUSH)");
     default:
@@ -277,24 +277,24 @@ absl::Status ValidateAppId(std::string_view app_id) {
   return CheckId("app_id", absl::string_view(app_id.data(), app_id.size()));
 }
 
-absl::StatusOr<store::RegistrationInput> ValidateRegisterRequest(
+absl::StatusOr<domain::RegistrationInput> ValidateRegisterRequest(
     const pb::RegisterTokenRequest& request) {
   if (auto s = CheckId("app_id", request.app_id()); !s.ok()) return s;
   if (auto s = CheckId("uid", request.uid()); !s.ok()) return s;
   if (auto s = CheckId("session_id", request.session_id()); !s.ok()) return s;
-  absl::StatusOr<store::Platform> platform = StorePlatform(request.platform(), "platform");
+  absl::StatusOr<domain::Platform> platform = StorePlatform(request.platform(), "platform");
   if (!platform.ok()) return platform.status();
   if (auto s = CheckTarget(request); !s.ok()) return s;
 
-  store::RegistrationInput input;
+  domain::RegistrationInput input;
   input.app_id = request.app_id();
   input.uid = request.uid();
   input.session_id = request.session_id();
   input.platform = *platform;
 
   switch (*platform) {
-    case store::Platform::kApns:
-    case store::Platform::kApnsVoip: {
+    case domain::Platform::kApns:
+    case domain::Platform::kApnsVoip: {
       absl::StatusOr<std::string> token = NormaliseApnsToken(request.token());
       if (!token.ok()) return token.status();
       if (auto s = CheckApnsTopic(request.apns().topic(), request.platform()); !s.ok()) return s;
@@ -305,7 +305,7 @@ absl::StatusOr<store::RegistrationInput> ValidateRegisterRequest(
       input.apns_environment = *std::move(env);
       break;
     }
-    case store::Platform::kFcm: {
+    case domain::Platform::kFcm: {
       if (auto s = CheckFcmToken(request.token()); !s.ok()) return s;
       absl::StatusOr<std::string> os = DeviceOsName(request.fcm().os());
       if (!os.ok()) return os.status();
@@ -313,7 +313,7 @@ absl::StatusOr<store::RegistrationInput> ValidateRegisterRequest(
       input.fcm_os = *std::move(os);
       break;
     }
-    case store::Platform::kWebPush: {
+    case domain::Platform::kWebPush: {
       if (auto s = CheckWebPushEndpoint(request.token()); !s.ok()) return s;
       if (auto s = CheckWebPushKeys(request.web_push()); !s.ok()) return s;
       input.token = request.token();
@@ -339,7 +339,7 @@ absl::StatusOr<UnregisterTokenArgs> ValidateUnregisterTokenRequest(
   UnregisterTokenArgs args;
   args.app_id = request.app_id();
   if (request.platform() != pb::PLATFORM_UNSPECIFIED) {
-    absl::StatusOr<store::Platform> platform = StorePlatform(request.platform(), "platform");
+    absl::StatusOr<domain::Platform> platform = StorePlatform(request.platform(), "platform");
     if (!platform.ok()) return platform.status();
     args.platform = *platform;
   }
@@ -350,7 +350,7 @@ absl::StatusOr<UnregisterTokenArgs> ValidateUnregisterTokenRequest(
   }
   if (HasControlChar(token)) return Invalid("token", "contains control characters");
   const bool apns_platform =
-      args.platform == store::Platform::kApns || args.platform == store::Platform::kApnsVoip;
+      args.platform == domain::Platform::kApns || args.platform == domain::Platform::kApnsVoip;
   if (apns_platform) {
     absl::StatusOr<std::string> normalised = NormaliseApnsToken(token);
     if (!normalised.ok()) return normalised.status();

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "domain/registration.h"
 #include "pushgate/v1/token_registry.pb.h"
 #include "store/types.h"
 
@@ -29,13 +30,13 @@ inline constexpr size_t kMaxLabelValueBytes = 256;
 inline constexpr int kDefaultPageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 
-absl::StatusOr<store::RegistrationInput> ValidateRegisterRequest(
+absl::StatusOr<domain::RegistrationInput> ValidateRegisterRequest(
     const pushgate::v1::RegisterTokenRequest& request);
 
 struct UnregisterTokenArgs {
   std::string app_id;
   std::string token;  // normalised like at registration (APNs hex in lower case)
-  std::optional<store::Platform> platform;  // nullopt: every platform
+  std::optional<domain::Platform> platform;  // nullopt: every platform
 };
 absl::StatusOr<UnregisterTokenArgs> ValidateUnregisterTokenRequest(
     const pushgate::v1::UnregisterTokenRequest& request);

@@ -22,35 +22,35 @@ pb::DeviceOs ToProtoOs(const std::string& name) {
 
 }  // namespace
 
-pb::Platform ToProtoPlatform(store::Platform platform) {
+pb::Platform ToProtoPlatform(domain::Platform platform) {
   switch (platform) {
-    case store::Platform::kApns:
+    case domain::Platform::kApns:
       return pb::PLATFORM_APNS;
-    case store::Platform::kApnsVoip:
+    case domain::Platform::kApnsVoip:
       return pb::PLATFORM_APNS_VOIP;
-    case store::Platform::kFcm:
+    case domain::Platform::kFcm:
       return pb::PLATFORM_FCM;
-    case store::Platform::kWebPush:
+    case domain::Platform::kWebPush:
       return pb::PLATFORM_WEBPUSH;
   }
   return pb::PLATFORM_UNSPECIFIED;
 }
 
-pb::InactiveReason ToProtoInactiveReason(store::InactiveReason reason) {
+pb::InactiveReason ToProtoInactiveReason(domain::InactiveReason reason) {
   switch (reason) {
-    case store::InactiveReason::kNone:
+    case domain::InactiveReason::kNone:
       return pb::INACTIVE_REASON_UNSPECIFIED;
-    case store::InactiveReason::kUnregistered:
+    case domain::InactiveReason::kUnregistered:
       return pb::INACTIVE_REASON_UNREGISTERED;
-    case store::InactiveReason::kSessionEnded:
+    case domain::InactiveReason::kSessionEnded:
       return pb::INACTIVE_REASON_SESSION_ENDED;
-    case store::InactiveReason::kUserDeleted:
+    case domain::InactiveReason::kUserDeleted:
       return pb::INACTIVE_REASON_USER_DELETED;
-    case store::InactiveReason::kReplaced:
+    case domain::InactiveReason::kReplaced:
       return pb::INACTIVE_REASON_REPLACED;
-    case store::InactiveReason::kCapExceeded:
+    case domain::InactiveReason::kCapExceeded:
       return pb::INACTIVE_REASON_CAP_EXCEEDED;
-    case store::InactiveReason::kProviderRejected:
+    case domain::InactiveReason::kProviderRejected:
       return pb::INACTIVE_REASON_PROVIDER_REJECTED;
   }
   return pb::INACTIVE_REASON_UNSPECIFIED;
@@ -68,8 +68,8 @@ void ToProtoTimestamp(int64_t unix_ms, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>(millis * 1'000'000));
 }
 
-void ToProtoRegistration(const store::Registration& in, pb::Registration* out) {
-  const store::RegistrationInput& r = in.input;
+void ToProtoRegistration(const domain::Registration& in, pb::Registration* out) {
+  const domain::RegistrationInput& r = in.input;
   out->set_id(absl::StrCat(in.id));
   out->set_app_id(r.app_id);
   out->set_uid(r.uid);
@@ -77,20 +77,20 @@ void ToProtoRegistration(const store::Registration& in, pb::Registration* out) {
   out->set_platform(ToProtoPlatform(r.platform));
   out->set_token(r.token);
   switch (r.platform) {
-    case store::Platform::kApns:
-    case store::Platform::kApnsVoip:
+    case domain::Platform::kApns:
+    case domain::Platform::kApnsVoip:
       out->mutable_apns()->set_topic(r.apns_topic);
       out->mutable_apns()->set_environment(ToProtoEnvironment(r.apns_environment));
       break;
-    case store::Platform::kFcm:
+    case domain::Platform::kFcm:
       out->mutable_fcm()->set_os(ToProtoOs(r.fcm_os));
       break;
-    case store::Platform::kWebPush:
+    case domain::Platform::kWebPush:
       out->mutable_web_push()->set_p256dh(r.webpush_p256dh);
       out->mutable_web_push()->set_auth(r.webpush_auth);
       break;
   }
-  const store::DeviceInfo& d = r.device;
+  const domain::DeviceInfo& d = r.device;
   if (!d.device_id.empty() || !d.app_version.empty() || !d.locale.empty() || !d.labels.empty()) {
     pb::DeviceInfo* device = out->mutable_device();
     device->set_device_id(d.device_id);

@@ -5,15 +5,15 @@
 
 #include <cstdint>
 
+#include "domain/registration.h"
 #include "pushgate/v1/token_registry.pb.h"
-#include "store/types.h"
 
 namespace pushgate::grpc_api {
 
-pushgate::v1::Platform ToProtoPlatform(store::Platform platform);
-pushgate::v1::InactiveReason ToProtoInactiveReason(store::InactiveReason reason);
+pushgate::v1::Platform ToProtoPlatform(domain::Platform platform);
+pushgate::v1::InactiveReason ToProtoInactiveReason(domain::InactiveReason reason);
 void ToProtoTimestamp(int64_t unix_ms, google::protobuf::Timestamp* out);
-void ToProtoRegistration(const store::Registration& in, pushgate::v1::Registration* out);
+void ToProtoRegistration(const domain::Registration& in, pushgate::v1::Registration* out);
 
 }  // namespace pushgate::grpc_api
 

@@ -1,6 +1,5 @@
-// absl::Status <-> grpc::Status. The two share gRPC's canonical code numbering, so the
-// conversion keeps code and message; it lives in its own tiny library so that the client
-// library can use it without pulling in the server.
+// absl::Status -> grpc::Status for the services' answers. The two share gRPC's canonical code
+// numbering, so the conversion keeps code and message.
 #ifndef PUSHGATE_GRPC_STATUS_CONVERT_H_
 #define PUSHGATE_GRPC_STATUS_CONVERT_H_
 
@@ -11,7 +10,6 @@
 namespace pushgate::grpc_api {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace pushgate::grpc_api
 

@@ -71,15 +71,16 @@ NowMs SystemNowMs() {
   return [] { return absl::ToUnixMillis(absl::Now()); };
 }
 
-TokenRegistryService::TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth,
-                                           NowMs now_ms, ReplyThread* replies)
+TokenRegistryService::TokenRegistryService(store::RegistryStore* store,
+                                           const ApiKeyAuthenticator* auth, NowMs now_ms,
+                                           ReplyThread* replies)
     : store_(store), auth_(auth), now_ms_(std::move(now_ms)), replies_(replies) {}
 
 grpc::ServerUnaryReactor* TokenRegistryService::RegisterToken(
     grpc::CallbackServerContext* context, const pb::RegisterTokenRequest* request,
     pb::RegisterTokenResponse* response) {
   constexpr std::string_view kRpc = "RegisterToken";
-  absl::StatusOr<store::RegistrationInput> input = ValidateRegisterRequest(*request);
+  absl::StatusOr<domain::RegistrationInput> input = ValidateRegisterRequest(*request);
   if (absl::Status s =
           Admit(*auth_, *context, input.status(), request->app_id(), Access::kRegistryWrite);
       !s.ok()) {
@@ -163,10 +164,10 @@ grpc::ServerUnaryReactor* TokenRegistryService::ListTokens(grpc::CallbackServerC
   }
   const int page_size = query->limit;
   query->limit = FetchLimitForPage(page_size);
-  absl::StatusOr<std::vector<store::Registration>> rows = store_->ListTokens(*query);
+  absl::StatusOr<std::vector<domain::Registration>> rows = store_->ListTokens(*query);
   if (!rows.ok()) return FinishNow(context, PublicStoreError(rows.status(), kRpc));
   response->set_next_page_token(
-      FillPage(*rows, page_size, [response](const store::Registration& row) {
+      FillPage(*rows, page_size, [response](const domain::Registration& row) {
         ToProtoRegistration(row, response->add_registrations());
       }));
   return FinishNow(context, absl::OkStatus());

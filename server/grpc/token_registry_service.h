@@ -11,7 +11,7 @@
 #include "grpc/api_key_auth.h"
 #include "grpc/reply_thread.h"
 #include "pushgate/v1/token_registry.grpc.pb.h"
-#include "store/store.h"
+#include "store/registry_store.h"
 
 namespace pushgate::grpc_api {
 
@@ -23,7 +23,7 @@ class TokenRegistryService final : public pushgate::v1::TokenRegistry::CallbackS
  public:
   // `store`, `auth` and `replies` must outlive the service (and the server it is registered
   // with). With `replies` null, calls are finished inside the store callback.
-  TokenRegistryService(store::Store* store, const ApiKeyAuthenticator* auth, NowMs now_ms,
+  TokenRegistryService(store::RegistryStore* store, const ApiKeyAuthenticator* auth, NowMs now_ms,
                        ReplyThread* replies);
 
   grpc::ServerUnaryReactor* RegisterToken(grpc::CallbackServerContext* context,
@@ -43,7 +43,7 @@ class TokenRegistryService final : public pushgate::v1::TokenRegistry::CallbackS
                                        pushgate::v1::ListTokensResponse* response) override;
 
  private:
-  store::Store* store_;
+  store::RegistryStore* store_;
   const ApiKeyAuthenticator* auth_;
   NowMs now_ms_;
   ReplyThread* replies_;

@@ -91,7 +91,7 @@ std::string ApnsProvider::PoolKey(ApnsEnvironment env) const {
 }
 
 absl::StatusOr<Http2Request> ApnsProvider::Build(const NotificationContent& content,
-                                                 const store::Registration& registration,
+                                                 const domain::Registration& registration,
                                                  std::string_view attempt_id,
                                                  absl::Time now) const {
   auto built = BuildApnsRequest(content, registration, attempt_id, now, options_.build);
@@ -116,7 +116,7 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
     done(LocalResult(Outcome::kPermanentFailure, "no notification content"));
     return;
   }
-  const store::RegistrationInput& reg = request.registration.input;
+  const domain::RegistrationInput& reg = request.registration.input;
   if (ApnsPushKindFor(*request.content, reg.platform) == ApnsPushKind::kNone) {
     done(LocalResult(Outcome::kPermanentFailure, "NotApplicable"));
     return;
@@ -191,7 +191,7 @@ void ApnsProvider::SendAttempt(Http2Request request, Recipe recipe, std::string 
           return;
         }
         LogInfo("apns_provider_token_renewed", {{"pool", pool}});
-        store::Registration registration;
+        domain::Registration registration;
         registration.input.platform = recipe.platform;
         registration.input.token = recipe.token;
         registration.input.apns_topic = recipe.apns_topic;

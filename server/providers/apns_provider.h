@@ -33,7 +33,7 @@ struct ApnsCredentials {
 
 struct ApnsEndpoints {
   // Overridable for tests; production keeps Apple's hosts and points them at a fake with
-  // `tls.resolve` instead (TOOLCHAIN.md), so the code path stays the same.
+  // `tls.resolve` (CURLOPT_RESOLVE) instead, so the code path stays the same.
   std::string production_url = "https://api.push.apple.com";
   std::string sandbox_url = "https://api.sandbox.push.apple.com";
   // ca_file and resolve entries; client_cert_file/client_key_file are filled from the
@@ -91,7 +91,7 @@ class ApnsProvider : public Provider {
   // thread for a renewal that happens about once an hour.
   struct Recipe {
     const NotificationContent* content = nullptr;
-    store::Platform platform = store::Platform::kApns;
+    domain::Platform platform = domain::Platform::kApns;
     std::string token;
     std::string apns_topic;
     std::string apns_environment;
@@ -103,7 +103,7 @@ class ApnsProvider : public Provider {
   // The HTTP/2 request for `recipe` (without authorization). Errors: what BuildApnsRequest
   // says.
   absl::StatusOr<Http2Request> Build(const NotificationContent& content,
-                                     const store::Registration& registration,
+                                     const domain::Registration& registration,
                                      std::string_view attempt_id, absl::Time now) const;
   void SendAttempt(Http2Request request, Recipe recipe, std::string jwt, bool renewed,
                    std::function<void(SendResult)> done);

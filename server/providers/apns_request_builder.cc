@@ -181,11 +181,11 @@ bool IsCanonicalUuid(std::string_view s) {
 
 }  // namespace
 
-ApnsPushKind ApnsPushKindFor(const NotificationContent& content, store::Platform platform) {
+ApnsPushKind ApnsPushKindFor(const NotificationContent& content, domain::Platform platform) {
   switch (platform) {
-    case store::Platform::kApns:
+    case domain::Platform::kApns:
       return ApnsPushKind::kAlert;
-    case store::Platform::kApnsVoip:
+    case domain::Platform::kApnsVoip:
       return IsCallInitiated(content) ? ApnsPushKind::kVoip : ApnsPushKind::kNone;
     default:
       return ApnsPushKind::kNone;
@@ -236,10 +236,10 @@ std::string ApnsIdForAttempt(std::string_view attempt_id) {
 }
 
 absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
-                                             const store::Registration& registration,
+                                             const domain::Registration& registration,
                                              std::string_view attempt_id, absl::Time now,
                                              const ApnsBuildOptions& options) {
-  const store::RegistrationInput& reg = registration.input;
+  const domain::RegistrationInput& reg = registration.input;
   const ApnsPushKind kind = ApnsPushKindFor(content, reg.platform);
   if (kind == ApnsPushKind::kNone) {
     return absl::FailedPreconditionError(

@@ -12,8 +12,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/registration.h"
 #include "providers/notification_content.h"
-#include "store/types.h"
 
 namespace pushgate::providers {
 
@@ -36,7 +36,7 @@ enum class ApnsPushKind {
 //    "cancelled" or "ended" must never go over PushKit; and a VoIP token cannot take alert
 //    pushes at all (its topic is <bundle>.voip), so chat goes nowhere on it.
 //  - any other platform: kNone.
-ApnsPushKind ApnsPushKindFor(const NotificationContent& content, store::Platform platform);
+ApnsPushKind ApnsPushKindFor(const NotificationContent& content, domain::Platform platform);
 
 struct ApnsBuildOptions {
   // Topic when the registration carries none: the app's bundle id. VoIP adds ".voip".
@@ -91,7 +91,7 @@ std::string ApnsIdForAttempt(std::string_view attempt_id);
 //  OUT_OF_RANGE         even the minimal payload exceeds the push type's size limit.
 // `now` sets apns-expiration.
 absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
-                                             const store::Registration& registration,
+                                             const domain::Registration& registration,
                                              std::string_view attempt_id, absl::Time now,
                                              const ApnsBuildOptions& options);
 

@@ -1,7 +1,7 @@
 // The APNs provider token (a JWT signed with the team's .p8 key), cached and shared by every
 // connection that uses the key. Apple accepts a new token at most every 20 minutes per
 // connection and rejects one older than 60 minutes (protocols.md §2.3), and a client that
-// minted one per connection was throttled with TooManyProviderTokenUpdates (PERF-NOTES.md),
+// minted one per connection was throttled with TooManyProviderTokenUpdates,
 // so there is exactly one current token per (key id, team id) and it is renewed on a schedule.
 #ifndef PUSHGATE_PROVIDERS_APNS_TOKEN_CACHE_H_
 #define PUSHGATE_PROVIDERS_APNS_TOKEN_CACHE_H_

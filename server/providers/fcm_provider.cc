@@ -49,8 +49,8 @@ void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult
     done(LocalResult(Outcome::kPermanentFailure, "no notification content"));
     return;
   }
-  const store::RegistrationInput& reg = request.registration.input;
-  if (reg.platform != store::Platform::kFcm) {
+  const domain::RegistrationInput& reg = request.registration.input;
+  if (reg.platform != domain::Platform::kFcm) {
     done(LocalResult(Outcome::kPermanentFailure, "NotApplicable"));
     return;
   }

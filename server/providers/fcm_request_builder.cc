@@ -69,7 +69,7 @@ Json RenderData(const NotificationContent& c, const Shape& s, bool with_text) {
 
 std::string TtlText(absl::Duration d) { return absl::StrCat(absl::ToInt64Seconds(d), "s"); }
 
-Json RenderMessage(const NotificationContent& c, const store::Registration& reg, FcmTarget target,
+Json RenderMessage(const NotificationContent& c, const domain::Registration& reg, FcmTarget target,
                    absl::Time now, const FcmBuildOptions& o, const Shape& s) {
   const bool is_call = c.type == "call";
   const bool data_only = is_call && target != FcmTarget::kIos;
@@ -167,11 +167,11 @@ bool IsReservedFcmDataKey(std::string_view key) {
 }
 
 absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
-                                           const store::Registration& registration,
+                                           const domain::Registration& registration,
                                            std::string_view project_id, absl::Time now,
                                            const FcmBuildOptions& options) {
-  const store::RegistrationInput& reg = registration.input;
-  if (reg.platform != store::Platform::kFcm) {
+  const domain::RegistrationInput& reg = registration.input;
+  if (reg.platform != domain::Platform::kFcm) {
     return absl::FailedPreconditionError("not an FCM registration");
   }
   if (project_id.empty()) return absl::FailedPreconditionError("no FCM project id");

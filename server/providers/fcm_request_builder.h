@@ -35,8 +35,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/registration.h"
 #include "providers/notification_content.h"
-#include "store/types.h"
 
 namespace pushgate::providers {
 
@@ -78,7 +78,7 @@ struct FcmRequest {
 //  OUT_OF_RANGE         even the minimal message exceeds max_payload_bytes.
 // `now` sets apns-expiration for a call on iOS.
 absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
-                                           const store::Registration& registration,
+                                           const domain::Registration& registration,
                                            std::string_view project_id, absl::Time now,
                                            const FcmBuildOptions& options);
 

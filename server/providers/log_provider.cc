@@ -8,16 +8,16 @@
 namespace pushgate::providers {
 namespace {
 
-// Spelled out here rather than store::PlatformName: this library does not link the store.
-const char* PlatformLabel(store::Platform p) {
+// Spelled out here rather than domain::PlatformName: this library does not link the store.
+const char* PlatformLabel(domain::Platform p) {
   switch (p) {
-    case store::Platform::kApns:
+    case domain::Platform::kApns:
       return "apns";
-    case store::Platform::kApnsVoip:
+    case domain::Platform::kApnsVoip:
       return "apns_voip";
-    case store::Platform::kFcm:
+    case domain::Platform::kFcm:
       return "fcm";
-    case store::Platform::kWebPush:
+    case domain::Platform::kWebPush:
       return "webpush";
   }
   return "unknown";

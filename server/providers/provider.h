@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "domain/registration.h"
 #include "providers/notification_content.h"
-#include "store/types.h"
 
 namespace pushgate::providers {
 
@@ -39,7 +39,7 @@ struct SendResult {
 struct SendRequest {
   std::string app_id;
   const NotificationContent* content = nullptr;  // owned by the caller until done runs
-  store::Registration registration;
+  domain::Registration registration;
   // Unique per attempt so providers can set idempotency ids (e.g. apns-id).
   std::string attempt_id;
   int64_t delivery_id = 0;

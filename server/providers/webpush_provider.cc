@@ -60,8 +60,8 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
     done(LocalResult(Outcome::kPermanentFailure, "no notification content"));
     return;
   }
-  const store::RegistrationInput& reg = request.registration.input;
-  if (reg.platform != store::Platform::kWebPush) {
+  const domain::RegistrationInput& reg = request.registration.input;
+  if (reg.platform != domain::Platform::kWebPush) {
     done(LocalResult(Outcome::kPermanentFailure, "NotApplicable"));
     return;
   }

@@ -14,22 +14,23 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "store/delivery_store.h"
+#include "store/delivery_queue.h"
 #include "store/statement_cache.h"
+#include "store/status_store.h"
 #include "store/write_txn.h"
 
 namespace pushgate::store {
 
-// DeliveryStore::ClaimDue's transaction.
+// DeliveryQueue::ClaimDue's transaction.
 absl::StatusOr<std::vector<ClaimedNotification>> ClaimDueInTxn(WriteTxn& txn,
                                                                const ClaimRequest& request);
 
-// DeliveryStore::RecordOutcomes's transaction.
+// DeliveryQueue::RecordOutcomes's transaction.
 absl::StatusOr<RecordResult> RecordOutcomesInTxn(WriteTxn& txn,
                                                  const std::vector<DeliveryOutcome>& outcomes,
                                                  int64_t now_ms);
 
-// DeliveryStore::ReleaseLeasesOnStartup's transaction: every lease ends, due now.
+// DeliveryQueue::ReleaseLeasesOnStartup's transaction: every lease ends, due now.
 absl::StatusOr<int> ReleaseLeasesInTxn(WriteTxn& txn, int64_t now_ms);
 
 // Adds the deliveries by state to the counters (as deltas from zero): run once, as the first

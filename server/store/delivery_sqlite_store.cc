@@ -44,10 +44,4 @@ std::map<std::string, int64_t> SqliteDeliveryStore::DeliveryCounts() const {
   return store_->Counts(kDeliveriesFamily);
 }
 
-absl::StatusOr<std::optional<NotificationDetail>> SqliteDeliveryStore::GetNotification(
-    const std::string& app_id, int64_t id) {
-  return store_->Read<std::optional<NotificationDetail>>(
-      [&app_id, id](ReadTxn& txn) { return ReadNotificationDetail(txn.statements, app_id, id); });
-}
-
 }  // namespace pushgate::store

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "store/delivery_store.h"
+#include "store/delivery_queue.h"
 #include "store/sqlite_store.h"
 
 namespace pushgate::store {
 
-class SqliteDeliveryStore final : public DeliveryStore {
+class SqliteDeliveryStore final : public DeliveryQueue {
  public:
   // Counts the deliveries by state through the writer (waiting for it), so the "deliveries"
   // counters are exact before anything else changes them. `store` must outlive this.
@@ -28,8 +28,6 @@ class SqliteDeliveryStore final : public DeliveryStore {
                               Callback<RecordResult> done) override;
   absl::Status ReleaseLeasesOnStartup(int64_t now_ms, Callback<int> done) override;
   std::map<std::string, int64_t> DeliveryCounts() const override;
-  absl::StatusOr<std::optional<NotificationDetail>> GetNotification(const std::string& app_id,
-                                                                    int64_t id) override;
 
  private:
   explicit SqliteDeliveryStore(SqliteStore* store) : store_(store) {}

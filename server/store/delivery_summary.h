@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/delivery_store.h"
+#include "store/delivery_queue.h"
 
 namespace pushgate::store {
 

@@ -51,24 +51,32 @@ absl::Status EnsureDataDir(const std::string& dir) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(config::Config config, SqliteStoreTuning tuning)
-    : config_(std::move(config)), tuning_(tuning) {}
+SqliteStoreOptions SqliteStoreOptionsFrom(const config::Config& config) {
+  SqliteStoreOptions options;
+  options.data_dir = config.data_dir;
+  options.store = config.store;
+  options.max_registrations_per_user = config.registry.max_registrations_per_user;
+  return options;
+}
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Config& config,
+SqliteStore::SqliteStore(SqliteStoreOptions options, SqliteStoreTuning tuning)
+    : options_(std::move(options)), tuning_(tuning) {}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options,
                                                                const SqliteStoreTuning& tuning) {
-  absl::StatusOr<bool> synchronous_full = SynchronousFull(config.store.synchronous);
+  absl::StatusOr<bool> synchronous_full = SynchronousFull(options.store.synchronous);
   if (!synchronous_full.ok()) return synchronous_full.status();
   ConfigureSqliteLibraryOnce();
-  if (absl::Status s = EnsureDataDir(config.data_dir); !s.ok()) return s;
-  const std::string path = config.DatabasePath();
+  if (absl::Status s = EnsureDataDir(options.data_dir); !s.ok()) return s;
+  const std::string path = options.DatabasePath();
   if (absl::Status s = CreateDatabaseFileIfMissing(path); !s.ok()) return s;
 
   ConnectionSettings settings;
   settings.path = path;
   settings.synchronous_full = *synchronous_full;
   settings.busy_timeout_ms = tuning.busy_timeout_ms;
-  settings.cache_size_kib = config.store.cache_size_kib;
-  settings.max_db_bytes = config.store.max_db_bytes;
+  settings.cache_size_kib = options.store.cache_size_kib;
+  settings.max_db_bytes = options.store.max_db_bytes;
 
   absl::StatusOr<std::unique_ptr<SQLite::Database>> writer_db =
       OpenConnection(settings, ConnectionRole::kWriter);
@@ -76,10 +84,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
   absl::StatusOr<int> version = ApplyMigrations(**writer_db, EmbeddedMigrations());
   if (!version.ok()) return version.status();
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(config, tuning));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options, tuning));
   if (absl::Status s = LoadInitialCounts(**writer_db, store->counters_); !s.ok()) return s;
   store->recent_dedupe_keys_ =
-      std::make_unique<RecentDedupeKeys>(config.store.dedupe_window_seconds * 1000);
+      std::make_unique<RecentDedupeKeys>(options.store.dedupe_window_seconds * 1000);
   if (absl::Status s = LoadRecentDedupeKeys(**writer_db, *store->recent_dedupe_keys_); !s.ok()) {
     return s;
   }
@@ -88,7 +96,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
       OpenConnection(settings, ConnectionRole::kCheckpointer);
   if (!checkpointer_db.ok()) return checkpointer_db.status();
   absl::StatusOr<std::unique_ptr<ReaderPool>> readers =
-      ReaderPool::Open(settings, config.store.read_connections);
+      ReaderPool::Open(settings, options.store.read_connections);
   if (!readers.ok()) return readers.status();
 
   store->checkpointer_ =
@@ -96,8 +104,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
   store->checkpointer_->AttachToWriter((*writer_db)->getHandle());
   store->readers_ = *std::move(readers);
   WriterOptions writer_options;
-  writer_options.queue_capacity = std::max<size_t>(1, config.store.write_queue_capacity);
-  writer_options.max_batch = std::max<size_t>(1, config.store.max_batch);
+  writer_options.queue_capacity = std::max<size_t>(1, options.store.write_queue_capacity);
+  writer_options.max_batch = std::max<size_t>(1, options.store.max_batch);
   WalCheckpointer* checkpointer = store->checkpointer_.get();
   writer_options.own_lock_epoch = [checkpointer] { return checkpointer->LockEpoch(); };
   store->writer_ =
@@ -106,7 +114,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const config::Con
   store->checkpointer_->Start();
   LogInfo("store_opened", {{"path", path},
                            {"schema_version", std::to_string(*version)},
-                           {"synchronous", config.store.synchronous}});
+                           {"synchronous", options.store.synchronous}});
   return store;
 }
 
@@ -114,7 +122,7 @@ SqliteStore::~SqliteStore() { Shutdown(); }
 
 absl::Status SqliteStore::RegisterToken(RegistrationInput input, int64_t now_ms,
                                         Callback<RegisterResult> done) {
-  const int cap = config_.registry.max_registrations_per_user;
+  const int cap = options_.max_registrations_per_user;
   return Submit<RegisterResult>(
       [input = std::move(input), now_ms, cap](WriteTxn& txn) {
         return RegisterTokenInTxn(txn, input, now_ms, cap);

@@ -1,6 +1,6 @@
-// The SQLite implementation of Store: one file in data_dir, WAL mode, one writer thread with
-// group commit (sqlite_writer.h), a checkpointer thread (wal_checkpointer.h) and a small pool of
-// read-only connections (reader_pool.h).
+// The SQLite implementation of the registry, ingest and health interfaces: one file in data_dir,
+// WAL mode, one writer thread with group commit (sqlite_writer.h), a checkpointer thread
+// (wal_checkpointer.h) and a small pool of read-only connections (reader_pool.h).
 //
 // Extension point for new writes (the delivery engine's claims, attempts, state changes):
 // write the SQL as a function of a WriteTxn and pass it to Submit(). It then runs on the writer
@@ -26,12 +26,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "store/callback.h"
+#include "store/ingest_store.h"
 #include "store/reader_pool.h"
 #include "store/recent_dedupe_keys.h"
+#include "store/registry_store.h"
 #include "store/sqlite_writer.h"
 #include "store/statement_cache.h"
-#include "store/store.h"
 #include "store/store_counters.h"
+#include "store/store_health.h"
 #include "store/wal_checkpointer.h"
 #include "store/write_job.h"
 #include "store/write_txn.h"
@@ -48,18 +51,29 @@ struct SqliteStoreTuning {
   int probe_interval_ms = 1000;
 };
 
+// What the SQLite store is opened with: the operator's store and registry settings, nothing
+// else of the configuration (no secrets).
+struct SqliteStoreOptions {
+  std::string data_dir = "./data";  // holds pushgate.db; created (0700) when missing
+  config::StoreConfig store;
+  int max_registrations_per_user = 100;
+
+  std::string DatabasePath() const { return data_dir + "/pushgate.db"; }
+};
+SqliteStoreOptions SqliteStoreOptionsFrom(const config::Config& config);
+
 // What a Read() body gets: a read-only connection and its prepared statements.
 struct ReadTxn {
   SQLite::Database& db;
   StatementCache& statements;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public RegistryStore, public IngestStore, public StoreHealth {
  public:
   // Creates data_dir if missing (0700) and the database file (0600), applies migrations,
   // counts rows, starts the writer and the checkpointer. FAILED_PRECONDITION when the database
   // was written by a newer pushgate; UNAVAILABLE when it cannot be opened or is locked.
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const config::Config& config,
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options,
                                                            const SqliteStoreTuning& tuning = {});
   ~SqliteStore() override;
 
@@ -85,7 +99,8 @@ class SqliteStore final : public Store {
   // never call it from a write callback.
   absl::Status CheckWritable() override;
   StoreStats Stats() override;
-  void Shutdown() override;
+  // Finishes queued writes, then stops the writer. Further writes answer UNAVAILABLE.
+  void Shutdown();
 
   // ---- extension point ----------------------------------------------------------------------
   // Queues `body` for the writer. UNAVAILABLE at once when the queue is full or the store is
@@ -117,10 +132,10 @@ class SqliteStore final : public Store {
   }
   CheckpointCounts CheckpointStats() const { return checkpointer_->Counts(); }
   WriterStats WriterStatistics() const { return writer_->Stats(); }
-  const config::Config& config() const { return config_; }
+  const SqliteStoreOptions& options() const { return options_; }
 
  private:
-  SqliteStore(config::Config config, SqliteStoreTuning tuning);
+  SqliteStore(SqliteStoreOptions options, SqliteStoreTuning tuning);
 
   template <typename T>
   static absl::StatusOr<T> RunRead(const std::function<absl::StatusOr<T>(ReadTxn&)>& body,
@@ -136,7 +151,7 @@ class SqliteStore final : public Store {
   // A write that needs a notification-sized page: tells whether the database takes writes now.
   absl::Status Probe();
 
-  const config::Config config_;
+  const SqliteStoreOptions options_;
   const SqliteStoreTuning tuning_;
   StoreCounters counters_;
   // Touched only by write jobs, i.e. on the writer thread (and by Open before it starts).

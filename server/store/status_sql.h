@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/maintenance_store.h"
 #include "store/statement_cache.h"
 #include "store/status_store.h"
 #include "store/write_txn.h"

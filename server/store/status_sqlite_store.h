@@ -1,6 +1,6 @@
-// StatusStore over SqliteStore: reads on its reader pool, writes (redrive, retention) as jobs
-// of its single writer, so they share the group commit with ingest and never block it for
-// longer than one small batch. GetNotification is the delivery store's read.
+// StatusStore and MaintenanceStore over SqliteStore: reads on its reader pool, writes (redrive,
+// retention) as jobs of its single writer, so they share the group commit with ingest and
+// never block it for longer than one small batch.
 #ifndef PUSHGATE_STORE_STATUS_SQLITE_STORE_H_
 #define PUSHGATE_STORE_STATUS_SQLITE_STORE_H_
 
@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "store/maintenance_store.h"
 #include "store/sqlite_store.h"
 #include "store/status_store.h"
 
 namespace pushgate::store {
 
-class SqliteStatusStore final : public StatusStore {
+class SqliteStatusStore final : public StatusStore, public MaintenanceStore {
  public:
   // `store` must outlive this.
   explicit SqliteStatusStore(SqliteStore* store) : store_(store) {}

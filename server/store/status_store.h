@@ -1,5 +1,5 @@
-// The operators' status API's view of the store (Deliveries.ListNotifications, GetStats,
-// RetryNotification, WatchNotifications) and the background retention: plain structs and one
+// The operators' status API's view of the store (Deliveries.GetNotification,
+// ListNotifications, GetStats, RetryNotification, WatchNotifications): plain structs and one
 // interface, so the gRPC side depends on nothing SQLite. The implementation is
 // status_sqlite_store.h, its SQL status_sql.h.
 #ifndef PUSHGATE_STORE_STATUS_STORE_H_
@@ -13,8 +13,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "store/delivery_store.h"
-#include "store/store.h"
+#include "domain/delivery.h"
+#include "domain/notification.h"
+#include "store/callback.h"
+#include "store/types.h"
 
 namespace pushgate::store {
 
@@ -59,14 +61,18 @@ struct NotificationChange {
   std::vector<DeliveryRecord> deliveries;  // those updated after the cursor, no attempts
 };
 
-struct RetentionBatch {
-  int notifications_deleted = 0;
-  int deliveries_deleted = 0;
-  int registrations_deleted = 0;
+struct NotificationDetail {
+  NotificationRecord notification;
+  std::vector<DeliveryRecord> deliveries;  // oldest first, with attempts
 };
 
-class StatusStore : public DeliveryReader {
+class StatusStore {
  public:
+  virtual ~StatusStore() = default;
+
+  // std::nullopt when the id is unknown or belongs to another app.
+  virtual absl::StatusOr<std::optional<NotificationDetail>> GetNotification(
+      const std::string& app_id, int64_t id) = 0;
   virtual absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(
       const NotificationQuery& query) = 0;
   // Counts over notifications received at or after `since_ms`; queue depth and the oldest
@@ -87,12 +93,6 @@ class StatusStore : public DeliveryReader {
                                                                        int limit) = 0;
   // The newest change of the app: where a new watcher starts.
   virtual absl::StatusOr<ChangeCursor> LatestChange(const std::string& app_id) = 0;
-  // One retention step: up to `limit` notifications received before `notifications_before_ms`
-  // (with their deliveries) and up to `limit` registrations inactive since before
-  // `registrations_before_ms`. Counters stay exact. ONE write transaction.
-  virtual absl::Status DeleteExpired(int64_t notifications_before_ms,
-                                     int64_t registrations_before_ms, int limit,
-                                     Callback<RetentionBatch> done) = 0;
 };
 
 }  // namespace pushgate::store

@@ -19,6 +19,7 @@ namespace pushgate::store {
 
 inline constexpr char kNotificationsFamily[] = "notifications";  // key: state
 inline constexpr char kRegistrationsFamily[] = "registrations";  // key: "platform/active|inactive"
+inline constexpr char kDeliveriesFamily[] = "deliveries";        // key: DeliveryStateName
 
 struct CounterChange {
   std::string family;

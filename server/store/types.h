@@ -1,65 +1,44 @@
-// Plain values that cross the store boundary. No SQL, no protobuf, no HTTP: the gRPC and
-// webhook layers translate to and from these.
+// Plain values of the store's registry and ingest interfaces. The domain types they carry
+// (registration, notification, delivery) live in domain/; the store code names them
+// unqualified through the using-declarations below.
 #ifndef PUSHGATE_STORE_TYPES_H_
 #define PUSHGATE_STORE_TYPES_H_
 
 #include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
-#include <vector>
+
+#include "domain/delivery.h"
+#include "domain/notification.h"
+#include "domain/registration.h"
 
 namespace pushgate::store {
 
-// Stored as text ("apns", "apns_voip", "fcm", "webpush") so the database reads by itself.
-enum class Platform { kApns, kApnsVoip, kFcm, kWebPush };
-const char* PlatformName(Platform p);
-std::optional<Platform> PlatformFromName(const std::string& name);
-
-enum class InactiveReason {
-  kNone,
-  kUnregistered,
-  kSessionEnded,
-  kUserDeleted,
-  kReplaced,
-  kCapExceeded,
-  kProviderRejected,
-};
-const char* InactiveReasonName(InactiveReason r);
-InactiveReason InactiveReasonFromName(const std::string& name);
-
-struct DeviceInfo {
-  std::string device_id;
-  std::string app_version;
-  std::string locale;
-  std::map<std::string, std::string> labels;
-};
-
-// What a client asks to register; validated before it reaches the store.
-struct RegistrationInput {
-  std::string app_id;
-  std::string uid;
-  std::string session_id;
-  Platform platform = Platform::kApns;
-  std::string token;
-  std::string apns_topic;        // APNs and VoIP
-  std::string apns_environment;  // "sandbox" | "production"
-  std::string fcm_os;            // "android" | "ios" | "web" | "" (FCM)
-  std::string webpush_p256dh;    // base64url, as the browser gave it
-  std::string webpush_auth;
-  DeviceInfo device;
-};
-
-struct Registration {
-  int64_t id = 0;
-  RegistrationInput input;
-  bool active = true;
-  InactiveReason inactive_reason = InactiveReason::kNone;
-  std::string inactive_detail;
-  int64_t created_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  int64_t inactive_at_ms = 0;  // 0 while active
-};
+using domain::AttemptRecord;
+using domain::Channel;
+using domain::ChannelFromName;
+using domain::ChannelName;
+using domain::DeliveryRecord;
+using domain::DeliveryState;
+using domain::DeliveryStateFromName;
+using domain::DeliveryStateName;
+using domain::DeviceInfo;
+using domain::InactiveReason;
+using domain::InactiveReasonFromName;
+using domain::InactiveReasonName;
+using domain::IsTerminal;
+using domain::NewNotification;
+using domain::NotificationOutcome;
+using domain::NotificationOutcomeFromName;
+using domain::NotificationOutcomeName;
+using domain::NotificationRecord;
+using domain::NotificationState;
+using domain::NotificationStateFromName;
+using domain::NotificationStateName;
+using domain::Platform;
+using domain::PlatformFromName;
+using domain::PlatformName;
+using domain::Registration;
+using domain::RegistrationInput;
 
 struct RegisterResult {
   Registration registration;
@@ -73,21 +52,6 @@ struct ListTokensQuery {
   int limit = 100;
   int64_t before_id = 0;  // paging: only ids below this; 0 = from the newest
   bool active_only = false;
-};
-
-// One webhook payload after validation, ready to store.
-struct NewNotification {
-  std::string app_id;
-  std::string uid;
-  std::string type;             // "chat" | "call"
-  std::string call_action;      // calls only
-  std::string call_session_id;  // calls only
-  std::string tag;
-  std::string conversation_id;
-  std::string sender;
-  std::string payload;      // the request body exactly as received
-  int64_t dedupe_hash = 0;  // first 8 bytes of SHA-256(body), see webhook/dedupe.h
-  int64_t received_at_ms = 0;
 };
 
 struct IngestResult {

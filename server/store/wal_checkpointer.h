@@ -1,6 +1,6 @@
 // Copies the WAL back into the database file on its own connection and thread, so the writer's
-// commits never pay for a checkpoint (PERF-NOTES: auto-checkpoints inside commits were the
-// prime suspect of the prototype's slow writer).
+// commits never pay for a checkpoint (an auto-checkpoint inside a commit stalls every job of
+// its batch).
 //
 // Policy:
 //  - PASSIVE when the WAL has grown by `passive_frames` since the last checkpoint. It never

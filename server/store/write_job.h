@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "store/store.h"
+#include "store/callback.h"
 #include "store/write_txn.h"
 
 namespace pushgate::store {

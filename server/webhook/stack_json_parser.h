@@ -1,9 +1,9 @@
 // Parses a JSON text into buffers that live on the caller's stack.
 //
 // A CometChat body (1-2 KB) fits: no heap allocation for the tree or for the parser's own stack.
-// The webhook parses every body on its hot path (PERF-NOTES.md: the parse is its largest CPU
-// cost after the socket work) and the delivery engine reads every stored body again, so both
-// use this; the compiled part of Boost.JSON is in boost_json_impl.cc.
+// The webhook parses every body on its hot path (the parse is its largest CPU cost after the
+// socket work) and the delivery engine reads every stored body again, so both use this; the
+// compiled part of Boost.JSON is in boost_json_impl.cc.
 #ifndef PUSHGATE_WEBHOOK_STACK_JSON_PARSER_H_
 #define PUSHGATE_WEBHOOK_STACK_JSON_PARSER_H_
 

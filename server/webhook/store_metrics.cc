@@ -22,7 +22,7 @@ void RegisterQueueAgeMetric(metrics::Registry& registry, store::StatusStore& sta
       });
 }
 
-void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store) {
+void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store) {
   // Written by the scrape hook and read by the callbacks; Registry::Render runs them one
   // scrape at a time, so no lock is needed here.
   auto snapshot = std::make_shared<store::StoreStats>();
@@ -53,7 +53,7 @@ void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store) {
       "pushgate_registrations", "Device registrations by platform and state.",
       {"platform", "state"}, [snapshot] {
         std::vector<metrics::GaugeSample> samples;
-        // Keys are "platform/state" (store.h).
+        // Keys are "platform/state" (store/store_health.h).
         for (const auto& [key, n] : snapshot->registrations_by_platform_state) {
           const size_t slash = key.find('/');
           if (slash == std::string::npos) continue;

@@ -1,4 +1,4 @@
-// Gauges computed from Store::Stats() at scrape time: the write queue and how many
+// Gauges computed from StoreHealth::Stats() at scrape time: the write queue and how many
 // notifications and registrations sit in each state. One Stats() call per scrape feeds them
 // all.
 #ifndef PUSHGATE_WEBHOOK_STORE_METRICS_H_
@@ -6,14 +6,14 @@
 
 #include "metrics/registry.h"
 #include "store/status_store.h"
-#include "store/store.h"
+#include "store/store_health.h"
 
 namespace pushgate::webhook {
 
 // Registers pushgate_store_write_queue_depth, pushgate_store_write_queue_capacity,
 // pushgate_notifications{state} and pushgate_registrations{platform,state}. `store` must
 // outlive `registry`'s last Render(). Call once per registry.
-void RegisterStoreMetrics(metrics::Registry& registry, store::Store& store);
+void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store);
 
 // Registers pushgate_queue_oldest_waiting_seconds: how long the oldest notification waiting
 // for the engine has waited (0 when none; absent from a scrape whose read failed). One read

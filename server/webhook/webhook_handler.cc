@@ -73,7 +73,8 @@ class Service : public std::enable_shared_from_this<Service> {
  public:
   explicit Service(const WebhookDeps& deps)
       : config_(*deps.config),
-        store_(*deps.store),
+        store_(*deps.ingest),
+        health_(*deps.health),
         registry_(*deps.metrics),
         engine_running_(deps.engine_running),
         now_ms_(deps.now_ms ? deps.now_ms : SystemNowMs),
@@ -90,7 +91,7 @@ class Service : public std::enable_shared_from_this<Service> {
                     "of its notification (successful requests only).",
                     {}, {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
                 .WithLabels({})) {
-    RegisterStoreMetrics(registry_, store_);
+    RegisterStoreMetrics(registry_, health_);
     registry_.AddGaugeCallback(
         "pushgate_webhook_locked_out_sources",
         "Source addresses refused with 429 after too many failed Basic Auth attempts.", {},
@@ -165,7 +166,7 @@ class Service : public std::enable_shared_from_this<Service> {
     return false;
   }
 
-  // Store::CheckWritable may block (after a failed batch it probes with a real write), and
+  // StoreHealth::CheckWritable may block (after a failed batch it probes with a real write), and
   // the I/O thread must never wait on the store. So readiness runs on a helper thread; probes
   // that arrive while one runs share its answer, so a flood of /readyz costs one thread.
   void HandleReadyz(http::Respond respond) {
@@ -196,7 +197,7 @@ class Service : public std::enable_shared_from_this<Service> {
   }
 
   http::HttpResponse CheckReadiness() {
-    const absl::Status writable = store_.CheckWritable();
+    const absl::Status writable = health_.CheckWritable();
     const bool engine_ok = !engine_running_ || engine_running_();
     if (writable.ok() && engine_ok) return JsonResponse(200, R"({"status":"ready"})");
     const char* reason = !writable.ok() ? "storage is not writable" : "delivery engine not running";
@@ -311,7 +312,7 @@ class Service : public std::enable_shared_from_this<Service> {
 
   void Ingest(http::HttpRequest&& request, Envelope&& envelope, http::Respond respond,
               Clock::time_point received) {
-    store::NewNotification n;
+    domain::NewNotification n;
     n.dedupe_hash = DedupeHash(request.body);
     n.app_id = std::move(envelope.app_id);
     n.uid = std::move(envelope.uid);
@@ -364,7 +365,8 @@ class Service : public std::enable_shared_from_this<Service> {
   }
 
   const config::Config& config_;
-  store::Store& store_;
+  store::IngestStore& store_;
+  store::StoreHealth& health_;
   metrics::Registry& registry_;
   const std::function<bool()> engine_running_;
   const std::function<int64_t()> now_ms_;

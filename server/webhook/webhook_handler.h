@@ -10,7 +10,7 @@
 // Webhook checks, in order (the first that fails answers):
 //   method ≠ POST → 405 (Allow) · unknown path → 404 · Content-Type not application/json →
 //   415 · credentials (authorizer.h) → 401 · JSON/envelope → 400 · app → 404/403 ·
-//   HMAC signature when the app configures one → 401 · then Store::IngestNotification:
+//   HMAC signature when the app configures one → 401 · then IngestStore::IngestNotification:
 //   200 once committed, 503 + Retry-After when the queue is full or storage unusable.
 #ifndef PUSHGATE_WEBHOOK_WEBHOOK_HANDLER_H_
 #define PUSHGATE_WEBHOOK_WEBHOOK_HANDLER_H_
@@ -22,14 +22,16 @@
 #include "config/config.h"
 #include "http/http_server.h"
 #include "metrics/registry.h"
-#include "store/store.h"
+#include "store/ingest_store.h"
+#include "store/store_health.h"
 
 namespace pushgate::webhook {
 
 struct WebhookDeps {
-  // All three must outlive the handler and every response it has yet to send.
+  // All four must outlive the handler and every response it has yet to send.
   const config::Config* config = nullptr;  // apps and http.webhook_path
-  store::Store* store = nullptr;
+  store::IngestStore* ingest = nullptr;    // where accepted notifications go
+  store::StoreHealth* health = nullptr;    // /readyz and the store gauges on /metrics
   metrics::Registry* metrics = nullptr;
   // Whether the delivery engine runs; /readyz answers 503 while false. Empty: always true.
   std::function<bool()> engine_running;

@@ -21,8 +21,8 @@ void Require(bool condition) {
   if (!condition) __builtin_trap();
 }
 
-store::Registration MakeRegistration(store::Platform platform, std::string token) {
-  store::Registration r;
+domain::Registration MakeRegistration(domain::Platform platform, std::string token) {
+  domain::Registration r;
   r.id = 7;
   r.input.app_id = "app123";
   r.input.uid = "fuzz-user";
@@ -47,9 +47,9 @@ void FuzzApns(const providers::NotificationContent& content, bool small_limits) 
     options.max_voip_payload_bytes = 400;
   }
   const std::string token(64, 'a');
-  for (store::Platform platform : {store::Platform::kApns, store::Platform::kApnsVoip}) {
+  for (domain::Platform platform : {domain::Platform::kApns, domain::Platform::kApnsVoip}) {
     for (const char* environment : {"", "sandbox", "production"}) {
-      store::Registration r = MakeRegistration(platform, token);
+      domain::Registration r = MakeRegistration(platform, token);
       r.input.apns_environment = environment;
       auto built = providers::BuildApnsRequest(content, r, "attempt-1", absl::UnixEpoch(), options);
       if (!built.ok()) {
@@ -79,7 +79,7 @@ void FuzzFcm(const providers::NotificationContent& content, bool small_limits) {
   if (small_limits) options.max_payload_bytes = 300;
   const std::string token = "fcm-token:APA91b-fuzz";
   for (const char* os : {"", "android", "ios", "web"}) {
-    store::Registration r = MakeRegistration(store::Platform::kFcm, token);
+    domain::Registration r = MakeRegistration(domain::Platform::kFcm, token);
     r.input.fcm_os = os;
     auto built = providers::BuildFcmRequest(content, r, "my-project", absl::UnixEpoch(), options);
     if (!built.ok()) {

@@ -34,8 +34,7 @@ GRPC_PROTO_DIR = "/usr/share/grpc-proto"
 def generate_stubs(out_dir):
     """reflection and health stubs, generated from Debian's grpc-proto into a FLAT directory.
 
-    With the grpc/... layout the generated package `grpc` would shadow grpcio's own module
-    (TOOLCHAIN.md, "Python (gRPC client)").
+    With the grpc/... layout the generated package `grpc` would shadow grpcio's own module.
     """
     for rel in ("grpc/reflection/v1alpha/reflection.proto", "grpc/health/v1/health.proto"):
         shutil.copy(os.path.join(GRPC_PROTO_DIR, rel), out_dir)

@@ -322,7 +322,7 @@ async function handleStream(stream, headers, body, concurrent, isClosed) {
     record.status = status;
     record.reason = reason || null;
     // The connection leaves its one-stream probation once a request with a valid provider
-    // token has been answered (§2.1, PERF-NOTES.md "The outbound side").
+    // token has been answered (protocols.md §2.1).
     if (jwtAccepted && !f.raised) {
       f.raised = true;
       state.stats.streamLimitRaises += 1;

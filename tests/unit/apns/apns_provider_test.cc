@@ -77,7 +77,7 @@ class ApnsProviderTest : public ::testing::Test {
     return p.ok() ? *std::move(p) : nullptr;
   }
 
-  SendRequest Request(const NotificationContent* content, store::Platform platform,
+  SendRequest Request(const NotificationContent* content, domain::Platform platform,
                       std::string env = "production") {
     SendRequest r;
     r.app_id = "app123";
@@ -114,7 +114,7 @@ class ApnsProviderTest : public ::testing::Test {
 
 TEST_F(ApnsProviderTest, SendsASignedAlertAndReportsDelivery) {
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   ASSERT_EQ(client_.calls.size(), 1u);
   const Http2Request& req = client_.calls[0].request;
   EXPECT_EQ(req.pool, "apns/token/TEAMID6789/KEYID12345/production");
@@ -144,7 +144,7 @@ TEST_F(ApnsProviderTest, SandboxRegistrationsUseTheSandboxHostAndPool) {
   o.endpoints.tls.resolve = {"api.sandbox.push.apple.com:2197:127.0.0.1"};
   o.request_timeout = absl::Seconds(3);
   auto p = Make(o);
-  SendAndCollect(*p, Request(&chat_, store::Platform::kApns, "sandbox"));
+  SendAndCollect(*p, Request(&chat_, domain::Platform::kApns, "sandbox"));
   ASSERT_EQ(client_.calls.size(), 1u);
   const Http2Request& req = client_.calls[0].request;
   EXPECT_EQ(req.pool, "apns/token/TEAMID6789/KEYID12345/sandbox");
@@ -156,7 +156,7 @@ TEST_F(ApnsProviderTest, SandboxRegistrationsUseTheSandboxHostAndPool) {
 
 TEST_F(ApnsProviderTest, VoipCallGoesToTheVoipTopic) {
   auto p = Make(Options());
-  SendAndCollect(*p, Request(&call_, store::Platform::kApnsVoip));
+  SendAndCollect(*p, Request(&call_, domain::Platform::kApnsVoip));
   ASSERT_EQ(client_.calls.size(), 1u);
   EXPECT_EQ(HeaderOf(client_.calls[0].request, "apns-push-type"), "voip");
   EXPECT_EQ(HeaderOf(client_.calls[0].request, "apns-topic"), "com.example.app.voip");
@@ -164,7 +164,7 @@ TEST_F(ApnsProviderTest, VoipCallGoesToTheVoipTopic) {
 
 TEST_F(ApnsProviderTest, ExpiredProviderTokenRenewsOnceAndResends) {
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   const std::string first_auth = HeaderOf(client_.calls[0].request, "authorization");
   now_ += absl::Minutes(25);  // old enough to renew
   client_.Answer(403, R"({"reason":"ExpiredProviderToken"})");
@@ -184,7 +184,7 @@ TEST_F(ApnsProviderTest, ExpiredProviderTokenRenewsOnceAndResends) {
   EXPECT_EQ((*results)[0].outcome, Outcome::kDelivered);
 
   // The next send uses the renewed token.
-  SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   EXPECT_EQ(HeaderOf(client_.calls[2].request, "authorization"), HeaderOf(again, "authorization"));
 }
 
@@ -193,7 +193,7 @@ TEST_F(ApnsProviderTest, RenewalResendsTheFirstRequestByteForByte) {
   // everything but the token must come out as the first time, the clock having moved on: an
   // incoming call's apns-expiration included.
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&call_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&call_, domain::Platform::kApns));
   now_ += absl::Minutes(25);
   client_.Answer(403, R"({"reason":"ExpiredProviderToken"})");
   ASSERT_EQ(client_.calls.size(), 2u);
@@ -220,7 +220,7 @@ TEST_F(ApnsProviderTest, RenewalResendsTheFirstRequestByteForByte) {
 
 TEST_F(ApnsProviderTest, ExpiredTwiceIsAConfigError) {
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   now_ += absl::Minutes(25);
   client_.Answer(403, R"({"reason":"ExpiredProviderToken"})");
   ASSERT_EQ(client_.calls.size(), 2u);
@@ -237,7 +237,7 @@ TEST_F(ApnsProviderTest, ExpiredYoungTokenIsNotRenewed) {
   // Apple calls a 5-minute-old token expired: our clock is off. Renewing would only earn
   // TooManyProviderTokenUpdates.
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   now_ += absl::Minutes(5);
   client_.Answer(403, R"({"reason":"ExpiredProviderToken"})");
   EXPECT_EQ(client_.calls.size(), 1u);
@@ -249,9 +249,9 @@ TEST_F(ApnsProviderTest, ExpiredYoungTokenIsNotRenewed) {
 
 TEST_F(ApnsProviderTest, OtherAnswersAreSettledByTheClassifier) {
   auto p = Make(Options());
-  auto results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  auto results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   client_.Answer(410, R"({"reason":"Unregistered","timestamp":1741847000000})");
-  results = SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  results = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   client_.Answer(429, R"({"reason":"TooManyRequests"})", {{"retry-after", "7"}});
   ASSERT_EQ(results->size(), 1u);
   EXPECT_EQ((*results)[0].outcome, Outcome::kRetry);
@@ -262,12 +262,12 @@ TEST_F(ApnsProviderTest, OtherAnswersAreSettledByTheClassifier) {
 TEST_F(ApnsProviderTest, LocalFailuresCompleteInline) {
   auto p = Make(Options());
   // Chat to a VoIP token: not applicable.
-  auto r1 = SendAndCollect(*p, Request(&chat_, store::Platform::kApnsVoip));
+  auto r1 = SendAndCollect(*p, Request(&chat_, domain::Platform::kApnsVoip));
   ASSERT_EQ(r1->size(), 1u);
   EXPECT_EQ((*r1)[0].outcome, Outcome::kPermanentFailure);
   EXPECT_EQ((*r1)[0].reason, "NotApplicable");
   // Not hex: APNs can never accept it.
-  auto bad = Request(&chat_, store::Platform::kApns);
+  auto bad = Request(&chat_, domain::Platform::kApns);
   bad.registration.input.token = "not-a-token";
   auto r2 = SendAndCollect(*p, bad);
   ASSERT_EQ(r2->size(), 1u);
@@ -276,12 +276,12 @@ TEST_F(ApnsProviderTest, LocalFailuresCompleteInline) {
   // Cannot fit.
   NotificationContent huge = chat_;
   huge.title = std::string(5000, 'T');
-  auto r3 = SendAndCollect(*p, Request(&huge, store::Platform::kApns));
+  auto r3 = SendAndCollect(*p, Request(&huge, domain::Platform::kApns));
   ASSERT_EQ(r3->size(), 1u);
   EXPECT_EQ((*r3)[0].outcome, Outcome::kPermanentFailure);
   EXPECT_EQ((*r3)[0].reason, "PayloadTooLarge");
   // Unknown environment: configuration.
-  auto r4 = SendAndCollect(*p, Request(&chat_, store::Platform::kApns, "staging"));
+  auto r4 = SendAndCollect(*p, Request(&chat_, domain::Platform::kApns, "staging"));
   ASSERT_EQ(r4->size(), 1u);
   EXPECT_EQ((*r4)[0].outcome, Outcome::kConfigError);
   EXPECT_TRUE(client_.calls.empty());
@@ -294,7 +294,7 @@ TEST_F(ApnsProviderTest, CertificateAuthSendsNoBearerAndPresentsTheCertificate) 
   o.credentials.bundle_id = "com.example.app";
   auto p = Make(o);
   ASSERT_FALSE(p->uses_token_auth());
-  SendAndCollect(*p, Request(&chat_, store::Platform::kApns));
+  SendAndCollect(*p, Request(&chat_, domain::Platform::kApns));
   ASSERT_EQ(client_.calls.size(), 1u);
   const Http2Request& req = client_.calls[0].request;
   EXPECT_EQ(HeaderOf(req, "authorization"), "<absent>");
@@ -310,8 +310,8 @@ TEST_F(ApnsProviderTest, SharedTokenCacheMeansOneJwtPerKey) {
   b.credentials.bundle_id = "com.example.other";
   b.token_cache = pa->token_cache();
   auto pb = Make(b);
-  SendAndCollect(*pa, Request(&chat_, store::Platform::kApns));
-  SendAndCollect(*pb, Request(&chat_, store::Platform::kApns));
+  SendAndCollect(*pa, Request(&chat_, domain::Platform::kApns));
+  SendAndCollect(*pb, Request(&chat_, domain::Platform::kApns));
   EXPECT_EQ(HeaderOf(client_.calls[0].request, "authorization"),
             HeaderOf(client_.calls[1].request, "authorization"));
   EXPECT_EQ(pa->token_cache()->minted(), 1);

@@ -25,9 +25,9 @@ NotificationContent Fixture(const std::string& name) {
   return *c;
 }
 
-store::Registration Reg(store::Platform platform, std::string env = "production",
-                        std::string topic = "") {
-  store::Registration r;
+domain::Registration Reg(domain::Platform platform, std::string env = "production",
+                         std::string topic = "") {
+  domain::Registration r;
   r.id = 7;
   r.input.app_id = "app123";
   r.input.uid = "cometchat-uid-2";
@@ -77,7 +77,7 @@ bool IsValidUtf8(const std::string& s) {
 
 TEST(ApnsRequestBuilder, ChatFixtureIsAnAlertWithEveryField) {
   const auto content = Fixture("chat.json");
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "attempt-1", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "attempt-1", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind, ApnsPushKind::kAlert);
   EXPECT_EQ(r->environment, ApnsEnvironment::kProduction);
@@ -113,8 +113,8 @@ TEST(ApnsRequestBuilder, ChatFixtureIsAnAlertWithEveryField) {
 }
 
 TEST(ApnsRequestBuilder, ReactionAndGroupActionFixtures) {
-  auto reaction =
-      BuildApnsRequest(Fixture("reaction.json"), Reg(store::Platform::kApns), "a", kNow, Options());
+  auto reaction = BuildApnsRequest(Fixture("reaction.json"), Reg(domain::Platform::kApns), "a",
+                                   kNow, Options());
   ASSERT_TRUE(reaction.ok()) << reaction.status();
   EXPECT_EQ(HeaderOf(*reaction, "apns-push-type"), "alert");
   EXPECT_EQ(HeaderOf(*reaction, "apns-collapse-id"), "58");
@@ -123,7 +123,7 @@ TEST(ApnsRequestBuilder, ReactionAndGroupActionFixtures) {
   EXPECT_NE(reaction->body.find("\xF0\x9F\x98\x8E"), std::string::npos);
   ExpectPrimitiveCustomKeys(Body(*reaction));
 
-  auto group = BuildApnsRequest(Fixture("group_action.json"), Reg(store::Platform::kApns), "a",
+  auto group = BuildApnsRequest(Fixture("group_action.json"), Reg(domain::Platform::kApns), "a",
                                 kNow, Options());
   ASSERT_TRUE(group.ok()) << group.status();
   EXPECT_EQ(HeaderOf(*group, "apns-collapse-id"), "cometchat-guid-1");
@@ -139,7 +139,8 @@ TEST(ApnsRequestBuilder, ReactionAndGroupActionFixtures) {
 
 TEST(ApnsRequestBuilder, CallInitiatedToVoipTokenIsAPushKitPush) {
   const auto content = Fixture("call.json");
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApnsVoip), "attempt-2", kNow, Options());
+  auto r =
+      BuildApnsRequest(content, Reg(domain::Platform::kApnsVoip), "attempt-2", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind, ApnsPushKind::kVoip);
   EXPECT_THAT(r->headers,
@@ -168,7 +169,7 @@ TEST(ApnsRequestBuilder, CallInitiatedToVoipTokenIsAPushKitPush) {
 
 TEST(ApnsRequestBuilder, CallInitiatedToDeviceTokenIsAnUrgentAlert) {
   auto r =
-      BuildApnsRequest(Fixture("call.json"), Reg(store::Platform::kApns), "x", kNow, Options());
+      BuildApnsRequest(Fixture("call.json"), Reg(domain::Platform::kApns), "x", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind, ApnsPushKind::kAlert);
   EXPECT_EQ(HeaderOf(*r, "apns-push-type"), "alert");
@@ -188,11 +189,11 @@ TEST(ApnsRequestBuilder, OtherCallActionsAreAlertsAndNeverVoip) {
   for (const char* action : {"cancelled", "unanswered", "ongoing", "rejected", "ended", "busy"}) {
     auto content = Fixture("call.json");
     content.call_action = action;
-    EXPECT_EQ(ApnsPushKindFor(content, store::Platform::kApnsVoip), ApnsPushKind::kNone) << action;
-    auto voip = BuildApnsRequest(content, Reg(store::Platform::kApnsVoip), "x", kNow, Options());
+    EXPECT_EQ(ApnsPushKindFor(content, domain::Platform::kApnsVoip), ApnsPushKind::kNone) << action;
+    auto voip = BuildApnsRequest(content, Reg(domain::Platform::kApnsVoip), "x", kNow, Options());
     EXPECT_EQ(voip.status().code(), absl::StatusCode::kFailedPrecondition) << action;
 
-    auto alert = BuildApnsRequest(content, Reg(store::Platform::kApns), "x", kNow, Options());
+    auto alert = BuildApnsRequest(content, Reg(domain::Platform::kApns), "x", kNow, Options());
     ASSERT_TRUE(alert.ok()) << action;
     EXPECT_EQ(HeaderOf(*alert, "apns-push-type"), "alert");
     EXPECT_EQ(HeaderOf(*alert, "apns-collapse-id"), "v1.123.aik2");
@@ -206,34 +207,34 @@ TEST(ApnsRequestBuilder, OtherCallActionsAreAlertsAndNeverVoip) {
 
 TEST(ApnsRequestBuilder, ChatNeverGoesToAVoipTokenNorToOtherPlatforms) {
   const auto chat = Fixture("chat.json");
-  EXPECT_EQ(ApnsPushKindFor(chat, store::Platform::kApnsVoip), ApnsPushKind::kNone);
-  EXPECT_EQ(ApnsPushKindFor(chat, store::Platform::kFcm), ApnsPushKind::kNone);
-  EXPECT_EQ(ApnsPushKindFor(chat, store::Platform::kWebPush), ApnsPushKind::kNone);
-  EXPECT_EQ(ApnsPushKindFor(Fixture("call.json"), store::Platform::kFcm), ApnsPushKind::kNone);
-  EXPECT_EQ(ApnsPushKindFor(chat, store::Platform::kApns), ApnsPushKind::kAlert);
+  EXPECT_EQ(ApnsPushKindFor(chat, domain::Platform::kApnsVoip), ApnsPushKind::kNone);
+  EXPECT_EQ(ApnsPushKindFor(chat, domain::Platform::kFcm), ApnsPushKind::kNone);
+  EXPECT_EQ(ApnsPushKindFor(chat, domain::Platform::kWebPush), ApnsPushKind::kNone);
+  EXPECT_EQ(ApnsPushKindFor(Fixture("call.json"), domain::Platform::kFcm), ApnsPushKind::kNone);
+  EXPECT_EQ(ApnsPushKindFor(chat, domain::Platform::kApns), ApnsPushKind::kAlert);
 }
 
 TEST(ApnsRequestBuilder, EnvironmentPicksTheHost) {
   const auto chat = Fixture("chat.json");
   auto sandbox =
-      BuildApnsRequest(chat, Reg(store::Platform::kApns, "sandbox"), "", kNow, Options());
+      BuildApnsRequest(chat, Reg(domain::Platform::kApns, "sandbox"), "", kNow, Options());
   ASSERT_TRUE(sandbox.ok());
   EXPECT_EQ(sandbox->environment, ApnsEnvironment::kSandbox);
   EXPECT_STREQ(ApnsHost(sandbox->environment), "api.sandbox.push.apple.com");
   auto dev =
-      BuildApnsRequest(chat, Reg(store::Platform::kApns, "Development"), "", kNow, Options());
+      BuildApnsRequest(chat, Reg(domain::Platform::kApns, "Development"), "", kNow, Options());
   ASSERT_TRUE(dev.ok());
   EXPECT_EQ(dev->environment, ApnsEnvironment::kSandbox);
   auto prod =
-      BuildApnsRequest(chat, Reg(store::Platform::kApns, "production"), "", kNow, Options());
+      BuildApnsRequest(chat, Reg(domain::Platform::kApns, "production"), "", kNow, Options());
   ASSERT_TRUE(prod.ok());
   EXPECT_STREQ(ApnsHost(prod->environment), "api.push.apple.com");
   ApnsBuildOptions o = Options();
   o.default_environment = ApnsEnvironment::kSandbox;
-  auto fallback = BuildApnsRequest(chat, Reg(store::Platform::kApns, ""), "", kNow, o);
+  auto fallback = BuildApnsRequest(chat, Reg(domain::Platform::kApns, ""), "", kNow, o);
   ASSERT_TRUE(fallback.ok());
   EXPECT_EQ(fallback->environment, ApnsEnvironment::kSandbox);
-  EXPECT_EQ(BuildApnsRequest(chat, Reg(store::Platform::kApns, "staging"), "", kNow, Options())
+  EXPECT_EQ(BuildApnsRequest(chat, Reg(domain::Platform::kApns, "staging"), "", kNow, Options())
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
@@ -243,20 +244,20 @@ TEST(ApnsRequestBuilder, EnvironmentPicksTheHost) {
 
 TEST(ApnsRequestBuilder, TopicComesFromTheRegistrationOrTheDefault) {
   const auto call = Fixture("call.json");
-  auto own = BuildApnsRequest(call, Reg(store::Platform::kApnsVoip, "", "com.other.app"), "", kNow,
+  auto own = BuildApnsRequest(call, Reg(domain::Platform::kApnsVoip, "", "com.other.app"), "", kNow,
                               Options());
   ASSERT_TRUE(own.ok());
   EXPECT_EQ(HeaderOf(*own, "apns-topic"), "com.other.app.voip");
-  auto already = BuildApnsRequest(call, Reg(store::Platform::kApnsVoip, "", "com.other.app.voip"),
+  auto already = BuildApnsRequest(call, Reg(domain::Platform::kApnsVoip, "", "com.other.app.voip"),
                                   "", kNow, Options());
   ASSERT_TRUE(already.ok());
   EXPECT_EQ(HeaderOf(*already, "apns-topic"), "com.other.app.voip");
-  auto none = BuildApnsRequest(call, Reg(store::Platform::kApns), "", kNow, ApnsBuildOptions{});
+  auto none = BuildApnsRequest(call, Reg(domain::Platform::kApns), "", kNow, ApnsBuildOptions{});
   EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ApnsRequestBuilder, RejectsNonHexTokens) {
-  auto reg = Reg(store::Platform::kApns);
+  auto reg = Reg(domain::Platform::kApns);
   for (const char* bad : {"", "xyz", "abcd/../x", "ab cd"}) {
     reg.input.token = bad;
     EXPECT_EQ(BuildApnsRequest(Fixture("chat.json"), reg, "", kNow, Options()).status().code(),
@@ -269,11 +270,11 @@ TEST(ApnsRequestBuilder, RejectsNonHexTokens) {
 TEST(ApnsRequestBuilder, CollapseIdOnlyUpTo64Bytes) {
   auto content = Fixture("chat.json");
   content.tag = std::string(64, 't');
-  auto fits = BuildApnsRequest(content, Reg(store::Platform::kApns), "", kNow, Options());
+  auto fits = BuildApnsRequest(content, Reg(domain::Platform::kApns), "", kNow, Options());
   ASSERT_TRUE(fits.ok());
   EXPECT_EQ(HeaderOf(*fits, "apns-collapse-id"), content.tag);
   content.tag = std::string(65, 't');
-  auto too_long = BuildApnsRequest(content, Reg(store::Platform::kApns), "", kNow, Options());
+  auto too_long = BuildApnsRequest(content, Reg(domain::Platform::kApns), "", kNow, Options());
   ASSERT_TRUE(too_long.ok());
   EXPECT_EQ(HeaderOf(*too_long, "apns-collapse-id"), "<absent>");
   EXPECT_EQ(Body(*too_long)["tag"], content.tag);  // still told to the app
@@ -309,16 +310,16 @@ TEST(ApnsRequestBuilder, SilentAlertWhenNoSoundAndNoBadgeWithoutCount) {
   content.unread_message_count.reset();
   ApnsBuildOptions o = Options();
   o.sound = "";
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "", kNow, o);
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "", kNow, o);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(Body(*r)["aps"].contains("sound"));
   EXPECT_FALSE(Body(*r)["aps"].contains("badge"));
   o.sound = "ping.caf";
   EXPECT_EQ(
-      Body(*BuildApnsRequest(content, Reg(store::Platform::kApns), "", kNow, o))["aps"]["sound"],
+      Body(*BuildApnsRequest(content, Reg(domain::Platform::kApns), "", kNow, o))["aps"]["sound"],
       "ping.caf");
   o.alert_ttl = absl::Hours(1);
-  EXPECT_EQ(HeaderOf(*BuildApnsRequest(content, Reg(store::Platform::kApns), "", kNow, o),
+  EXPECT_EQ(HeaderOf(*BuildApnsRequest(content, Reg(domain::Platform::kApns), "", kNow, o),
                      "apns-expiration"),
             std::to_string(1'741'847'460 + 3600));
 }
@@ -332,7 +333,7 @@ std::string BigObject(size_t bytes) {
 TEST(ApnsRequestBuilderSize, DropsMessageFirst) {
   auto content = Fixture("chat.json");
   content.message_json = BigObject(3900);
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LE(r->body.size(), 4096u);
   EXPECT_TRUE(r->dropped_message);
@@ -348,7 +349,7 @@ TEST(ApnsRequestBuilderSize, ThenCustom) {
   auto content = Fixture("chat.json");
   content.message_json = BigObject(3000);
   content.custom_json = BigObject(3800);
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LE(r->body.size(), 4096u);
   EXPECT_TRUE(r->dropped_message);
@@ -362,7 +363,7 @@ TEST(ApnsRequestBuilderSize, KeepsCustomWhenOnlyMessageIsTooBig) {
   auto content = Fixture("chat.json");
   content.message_json = BigObject(2500);
   content.custom_json = BigObject(2500);
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->dropped_message);
   EXPECT_FALSE(r->dropped_custom);
@@ -374,7 +375,7 @@ TEST(ApnsRequestBuilderSize, ThenTruncatesTheBodyOnACharacterBoundary) {
   std::string text;
   while (text.size() < 6000) text += "h\xC3\xA9llo \xF0\x9F\x98\x8E ";  // 2- and 4-byte chars
   content.body = text;
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LE(r->body.size(), 4096u);
   EXPECT_GT(r->body.size(), 4096u - 8);  // no more cut than needed
@@ -391,7 +392,7 @@ TEST(ApnsRequestBuilderSize, EscapedCharactersAreCountedAsSent) {
   content.message_json.clear();
   content.custom_json.clear();
   content.body = std::string(3000, '\x01') + std::string(2000, '"');  // 6 and 2 bytes each in JSON
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LE(r->body.size(), 4096u);
   EXPECT_TRUE(r->truncated_body);
@@ -402,25 +403,25 @@ TEST(ApnsRequestBuilderSize, EscapedCharactersAreCountedAsSent) {
 TEST(ApnsRequestBuilderSize, FailsWhenEvenTheMinimalPayloadCannotFit) {
   auto content = Fixture("chat.json");
   content.title = std::string(5000, 'T');
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kOutOfRange);
 }
 
 TEST(ApnsRequestBuilderSize, VoipHasTheLargerLimit) {
   auto content = Fixture("call.json");
   content.custom_json = BigObject(4300);
-  auto voip = BuildApnsRequest(content, Reg(store::Platform::kApnsVoip), "a", kNow, Options());
+  auto voip = BuildApnsRequest(content, Reg(domain::Platform::kApnsVoip), "a", kNow, Options());
   ASSERT_TRUE(voip.ok()) << voip.status();
   EXPECT_GT(voip->body.size(), 4096u);
   EXPECT_LE(voip->body.size(), 5120u);
   EXPECT_FALSE(voip->dropped_custom);
-  auto alert = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto alert = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(alert.ok());
   EXPECT_LE(alert->body.size(), 4096u);
   EXPECT_TRUE(alert->dropped_custom);
 
   content.custom_json = BigObject(6000);
-  auto big = BuildApnsRequest(content, Reg(store::Platform::kApnsVoip), "a", kNow, Options());
+  auto big = BuildApnsRequest(content, Reg(domain::Platform::kApnsVoip), "a", kNow, Options());
   ASSERT_TRUE(big.ok());
   EXPECT_LE(big->body.size(), 5120u);
   EXPECT_TRUE(big->dropped_custom);
@@ -429,7 +430,7 @@ TEST(ApnsRequestBuilderSize, VoipHasTheLargerLimit) {
 TEST(ApnsRequestBuilderSize, InvalidUtf8IsReplacedNotFatal) {
   auto content = Fixture("chat.json");
   content.body = "bad \xFF byte";
-  auto r = BuildApnsRequest(content, Reg(store::Platform::kApns), "a", kNow, Options());
+  auto r = BuildApnsRequest(content, Reg(domain::Platform::kApns), "a", kNow, Options());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(IsValidUtf8(r->body));
 }

@@ -147,8 +147,8 @@ std::string OracleAlert(const NotificationContent& c, const std::string& default
 }
 
 std::string Built(const NotificationContent& c) {
-  store::Registration r;
-  r.input.platform = store::Platform::kApns;
+  domain::Registration r;
+  r.input.platform = domain::Platform::kApns;
   r.input.token = "a1b2c3d4";
   ApnsBuildOptions o;
   o.default_topic = "com.example.app";

@@ -17,7 +17,7 @@ namespace pushgate::grpc_api {
 namespace {
 
 namespace pb = ::pushgate::v1;
-using store::DeliveryState;
+using domain::DeliveryState;
 using ::testing::HasSubstr;
 
 constexpr int64_t kDay = 24LL * 3600 * 1000;
@@ -309,8 +309,8 @@ TEST_F(DeliveriesServiceTest, RetryByIdAndSince) {
   ExpectCountersExact();
   auto detail = status_->GetNotification("app1", failed);
   ASSERT_TRUE(detail.ok() && detail->has_value());
-  EXPECT_EQ((*detail)->notification.state, store::NotificationState::kDispatching);
-  EXPECT_EQ((*detail)->notification.outcome, store::NotificationOutcome::kNone);
+  EXPECT_EQ((*detail)->notification.state, domain::NotificationState::kDispatching);
+  EXPECT_EQ((*detail)->notification.outcome, domain::NotificationOutcome::kNone);
   EXPECT_LE((*detail)->notification.next_attempt_at_ms, absl::ToUnixMillis(absl::Now()));
   for (const auto& d : (*detail)->deliveries) {
     EXPECT_EQ(d.state, DeliveryState::kPending);
@@ -322,7 +322,7 @@ TEST_F(DeliveriesServiceTest, RetryByIdAndSince) {
   // The engine claims it again: the redriven deliveries come back as due.
   store::ClaimRequest claim;
   claim.now_ms = absl::ToUnixMillis(absl::Now()) + 10;
-  claim.planner = [](const store::NotificationRecord&, const std::vector<store::Registration>&,
+  claim.planner = [](const domain::NotificationRecord&, const std::vector<domain::Registration>&,
                      int64_t) { return std::vector<store::PlannedDelivery>(); };
   auto claimed = store::testing::Await<std::vector<store::ClaimedNotification>>(
       [&](store::Callback<std::vector<store::ClaimedNotification>> done) {

@@ -10,9 +10,9 @@
 namespace pushgate::engine::testing {
 namespace {
 
+using domain::DeliveryState;
 using store::ClaimedNotification;
 using store::DeliveryOutcome;
-using store::DeliveryState;
 
 constexpr int64_t kT0 = 1'741'847'453'000;
 constexpr int64_t kLeaseMs = 60'000;
@@ -27,8 +27,8 @@ class DeliveryStoreTest : public ::testing::Test {
     request.lease_ms = kLeaseMs;
     request.limit = limit;
     AppChannels channels = channels_;
-    request.planner = [channels](const store::NotificationRecord& n,
-                                 const std::vector<store::Registration>& active, int64_t now_ms) {
+    request.planner = [channels](const domain::NotificationRecord& n,
+                                 const std::vector<domain::Registration>& active, int64_t now_ms) {
       return PlanDeliveries(n, active, channels, PlanOptions{30}, now_ms);
     };
     auto r = Await<std::vector<ClaimedNotification>>(
@@ -56,7 +56,7 @@ class DeliveryStoreTest : public ::testing::Test {
     o.state = state;
     o.reason = state == DeliveryState::kDelivered ? "" : reason;
     o.http_status = http_status;
-    store::AttemptRecord a;
+    domain::AttemptRecord a;
     a.number = d.delivery.attempt_count + 1;
     a.started_at_ms = at - 20;
     a.ended_at_ms = at;
@@ -74,7 +74,7 @@ class DeliveryStoreTest : public ::testing::Test {
   }
 
   std::optional<store::NotificationDetail> Detail(int64_t id, const std::string& app = kApp) {
-    auto r = stores_.deliveries().GetNotification(app, id);
+    auto r = stores_.status().GetNotification(app, id);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::nullopt;
   }
@@ -109,12 +109,12 @@ TEST_F(DeliveryStoreTest, FirstClaimPlansLeasesAndHandsOutTheDueDeliveries) {
   const ClaimedNotification& c = claimed[0];
   EXPECT_TRUE(c.first_claim);
   EXPECT_EQ(c.notification.id, id);
-  EXPECT_EQ(c.notification.state, store::NotificationState::kDispatching);
+  EXPECT_EQ(c.notification.state, domain::NotificationState::kDispatching);
   EXPECT_EQ(c.payload, ChatPayload("alice"));
   ASSERT_EQ(c.to_send.size(), 1u);  // chat: not the VoIP token; FCM has no provider here
   EXPECT_EQ(c.to_send[0].registration.id, alert);
   EXPECT_EQ(c.to_send[0].registration.input.token, kAlertToken);
-  EXPECT_EQ(c.to_send[0].delivery.channel, store::Channel::kApns);
+  EXPECT_EQ(c.to_send[0].delivery.channel, domain::Channel::kApns);
   EXPECT_EQ(c.to_send[0].delivery.state, DeliveryState::kSending);
 
   EXPECT_EQ(NotificationColumn(id, "state"), "dispatching");
@@ -169,8 +169,8 @@ TEST_F(DeliveryStoreTest, FirstClaimAndReclaimHandOutTheSameDeliveries) {
   ASSERT_EQ(again[0].to_send.size(), first[0].to_send.size());
   for (size_t i = 0; i < first[0].to_send.size(); ++i) {
     SCOPED_TRACE(i);
-    const store::DeliveryRecord& a = first[0].to_send[i].delivery;
-    const store::DeliveryRecord& b = again[0].to_send[i].delivery;
+    const domain::DeliveryRecord& a = first[0].to_send[i].delivery;
+    const domain::DeliveryRecord& b = again[0].to_send[i].delivery;
     EXPECT_EQ(b.id, a.id);
     EXPECT_EQ(b.notification_id, a.notification_id);
     EXPECT_EQ(b.registration_id, a.registration_id);
@@ -184,8 +184,8 @@ TEST_F(DeliveryStoreTest, FirstClaimAndReclaimHandOutTheSameDeliveries) {
     EXPECT_EQ(b.target_hint, a.target_hint);
     EXPECT_EQ(b.created_at_ms, a.created_at_ms);
     EXPECT_EQ(b.updated_at_ms, a.updated_at_ms);
-    const store::Registration& ra = first[0].to_send[i].registration;
-    const store::Registration& rb = again[0].to_send[i].registration;
+    const domain::Registration& ra = first[0].to_send[i].registration;
+    const domain::Registration& rb = again[0].to_send[i].registration;
     EXPECT_EQ(rb.id, ra.id);
     EXPECT_EQ(rb.active, ra.active);
     EXPECT_EQ(rb.input.app_id, ra.input.app_id);
@@ -226,7 +226,7 @@ TEST_F(DeliveryStoreTest, RecipientWithoutRegistrationsIsDoneWithNoTargets) {
   std::vector<ClaimedNotification> claimed = Claim(kT0);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_TRUE(claimed[0].to_send.empty());
-  EXPECT_EQ(claimed[0].notification.state, store::NotificationState::kDone);
+  EXPECT_EQ(claimed[0].notification.state, domain::NotificationState::kDone);
   EXPECT_EQ(NotificationColumn(id, "state"), "done");
   EXPECT_EQ(NotificationColumn(id, "outcome"), "no_targets");
   EXPECT_EQ(NotificationColumn(id, "lease_until"), "");
@@ -266,9 +266,9 @@ TEST_F(DeliveryStoreTest, DeliveredOutcomeIsLoggedAndFinishesTheNotification) {
 
   auto detail = Detail(id);
   ASSERT_TRUE(detail);
-  EXPECT_EQ(detail->notification.outcome, store::NotificationOutcome::kDelivered);
+  EXPECT_EQ(detail->notification.outcome, domain::NotificationOutcome::kDelivered);
   ASSERT_EQ(detail->deliveries.size(), 1u);
-  const store::DeliveryRecord& d = detail->deliveries[0];
+  const domain::DeliveryRecord& d = detail->deliveries[0];
   EXPECT_EQ(d.state, DeliveryState::kDelivered);
   EXPECT_EQ(d.attempt_count, 1);
   EXPECT_EQ(d.last_http_status, 200);
@@ -321,7 +321,7 @@ TEST_F(DeliveryStoreTest, FirstAttemptLogIsTheJsonSqliteWritesAndLaterAttemptsAp
   auto detail = Detail(id);
   ASSERT_TRUE(detail);
   ASSERT_EQ(detail->deliveries.size(), 1u);
-  const std::vector<store::AttemptRecord>& attempts = detail->deliveries[0].attempts;
+  const std::vector<domain::AttemptRecord>& attempts = detail->deliveries[0].attempts;
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_EQ(attempts[0].number, 1);
   EXPECT_EQ(attempts[0].started_at_ms, kT0 + 20);
@@ -481,7 +481,7 @@ TEST_F(DeliveryStoreTest, Apns410RetiresOnlyARegistrationOlderThanItsTimestamp) 
   IngestOrDie(stores_.sqlite(), Chat("alice", kT0 + 40'000));
   std::vector<ClaimedNotification> next = Claim(kT0 + 40'000);
   ASSERT_EQ(next.size(), 1u);
-  EXPECT_EQ(next[0].notification.outcome, store::NotificationOutcome::kNoTargets);
+  EXPECT_EQ(next[0].notification.outcome, domain::NotificationOutcome::kNoTargets);
 }
 
 TEST_F(DeliveryStoreTest, ExpiredCallSkippedAtSettleMarksTheNotificationExpired) {
@@ -524,7 +524,7 @@ TEST_F(DeliveryStoreTest, GetNotificationIsScopedToItsApp) {
   const int64_t id = IngestOrDie(stores_.sqlite(), Chat("alice", kT0));
   auto mine = Detail(id);
   ASSERT_TRUE(mine);
-  EXPECT_EQ(mine->notification.state, store::NotificationState::kQueued);
+  EXPECT_EQ(mine->notification.state, domain::NotificationState::kQueued);
   EXPECT_EQ(mine->notification.uid, "alice");
   EXPECT_EQ(mine->notification.type, "chat");
   EXPECT_EQ(mine->notification.received_at_ms, kT0);
@@ -588,7 +588,7 @@ TEST_F(DeliveryStoreTest, HookDeliveriesNeedNoRegistrationAndAreKeyedByHook) {
   const ClaimedNotification& bob = claimed[0].notification.id == lonely ? claimed[0] : claimed[1];
   ASSERT_EQ(bob.to_send.size(), 2u);
   for (const store::ClaimedDelivery& d : bob.to_send) {
-    EXPECT_EQ(d.delivery.channel, store::Channel::kWebhook);
+    EXPECT_EQ(d.delivery.channel, domain::Channel::kWebhook);
     EXPECT_EQ(d.delivery.registration_id, 0);
     EXPECT_EQ(d.delivery.target_hint, d.delivery.hook);
     EXPECT_FALSE(d.registration.active);  // none: the engine must not read it as a device
@@ -637,7 +637,7 @@ TEST_F(DeliveryStoreTest, HookDeliverySettlesAndShowsInTheStatusRead) {
   ASSERT_EQ(detail->deliveries.size(), 1u);
   EXPECT_EQ(detail->deliveries[0].hook, "crm");
   EXPECT_EQ(detail->deliveries[0].target_hint, "crm");
-  EXPECT_EQ(detail->deliveries[0].channel, store::Channel::kWebhook);
+  EXPECT_EQ(detail->deliveries[0].channel, domain::Channel::kWebhook);
   EXPECT_EQ(detail->deliveries[0].last_http_status, 204);
 }
 

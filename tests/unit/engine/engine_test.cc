@@ -174,11 +174,11 @@ class FakeProviderSet final : public ProviderSet {
     channels_.log_channel = log != nullptr;
     channels_.hooks = std::move(hook_routes);
   }
-  providers::Provider* Find(const std::string& app, store::Channel channel) override {
+  providers::Provider* Find(const std::string& app, domain::Channel channel) override {
     if (app != kApp) return nullptr;
-    if (channel == store::Channel::kApns || channel == store::Channel::kApnsVoip) return apns_;
-    if (channel == store::Channel::kLog) return log_;
-    if (channel == store::Channel::kWebhook) return hooks_;
+    if (channel == domain::Channel::kApns || channel == domain::Channel::kApnsVoip) return apns_;
+    if (channel == domain::Channel::kLog) return log_;
+    if (channel == domain::Channel::kWebhook) return hooks_;
     return nullptr;
   }
   AppChannels ChannelsOf(const std::string& app) const override {
@@ -239,7 +239,7 @@ class EngineTest : public ::testing::Test {
 
   int64_t Now() const { return clock_ ? clock_->load() : absl::ToUnixMillis(absl::Now()); }
 
-  int64_t Ingest(const store::NewNotification& n) {
+  int64_t Ingest(const domain::NewNotification& n) {
     const int64_t id = IngestOrDie(stores_.sqlite(), n);
     if (engine_) engine_->Notify();
     return id;
@@ -253,7 +253,7 @@ class EngineTest : public ::testing::Test {
     return WaitFor([&] { return Column(id, "state") == "done"; });
   }
   store::NotificationDetail Detail(int64_t id) {
-    auto r = stores_.deliveries().GetNotification(kApp, id);
+    auto r = stores_.status().GetNotification(kApp, id);
     EXPECT_TRUE(r.ok() && r->has_value());
     return r.ok() && r->has_value() ? **r : store::NotificationDetail();
   }
@@ -285,7 +285,7 @@ TEST_F(EngineTest, DeliversAChatAndRecordsTheAttempt) {
   const store::NotificationDetail d = Detail(id);
   ASSERT_EQ(d.deliveries.size(), 1u);
   EXPECT_EQ(seen[0].attempt_id, std::to_string(d.deliveries[0].id) + "-1");
-  EXPECT_EQ(d.deliveries[0].state, store::DeliveryState::kDelivered);
+  EXPECT_EQ(d.deliveries[0].state, domain::DeliveryState::kDelivered);
   EXPECT_EQ(d.deliveries[0].provider_message_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
   ASSERT_EQ(d.deliveries[0].attempts.size(), 1u);
   EXPECT_LE(d.deliveries[0].attempts[0].started_at_ms, d.deliveries[0].attempts[0].ended_at_ms);
@@ -350,7 +350,7 @@ TEST_F(EngineTest, GivesUpAfterMaxAttempts) {
   ASSERT_TRUE(WaitDone(id));
   EXPECT_EQ(Column(id, "outcome"), "failed");
   const store::NotificationDetail d = Detail(id);
-  EXPECT_EQ(d.deliveries[0].state, store::DeliveryState::kFailed);
+  EXPECT_EQ(d.deliveries[0].state, domain::DeliveryState::kFailed);
   EXPECT_EQ(d.deliveries[0].last_reason, kReasonMaxAttempts);
   EXPECT_EQ(d.deliveries[0].attempt_count, 3);
   EXPECT_EQ(apns_.seen().size(), 3u);
@@ -400,7 +400,7 @@ TEST_F(EngineTest, RingingCallGoesToTheVoipToken) {
   const auto seen = apns_.seen();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].token, kVoipToken);
-  EXPECT_EQ(Detail(id).deliveries[0].channel, store::Channel::kApnsVoip);
+  EXPECT_EQ(Detail(id).deliveries[0].channel, domain::Channel::kApnsVoip);
 }
 
 TEST_F(EngineTest, CallClaimedBeforeACrashIsNotSentAfterItsExpiry) {
@@ -410,8 +410,8 @@ TEST_F(EngineTest, CallClaimedBeforeACrashIsNotSentAfterItsExpiry) {
   // A previous process claimed it (planned, leased) and died before sending.
   store::ClaimRequest claim;
   claim.now_ms = Now();
-  claim.planner = [](const store::NotificationRecord& n,
-                     const std::vector<store::Registration>& active, int64_t now) {
+  claim.planner = [](const domain::NotificationRecord& n,
+                     const std::vector<domain::Registration>& active, int64_t now) {
     AppChannels c;
     c.apns = true;
     return PlanDeliveries(n, active, c, PlanOptions{30}, now);
@@ -436,7 +436,7 @@ TEST_F(EngineTest, LogChannelDeliversForAppsWithoutProviders) {
   ASSERT_TRUE(WaitDone(id));
   EXPECT_EQ(Column(id, "outcome"), "delivered");
   const store::NotificationDetail d = Detail(id);
-  EXPECT_EQ(d.deliveries[0].channel, store::Channel::kLog);
+  EXPECT_EQ(d.deliveries[0].channel, domain::Channel::kLog);
   EXPECT_EQ(d.deliveries[0].provider_message_id,
             "log-" + std::to_string(d.deliveries[0].id) + "-1");
 }

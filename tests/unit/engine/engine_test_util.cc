@@ -35,7 +35,7 @@ TestStores::~TestStores() { Close(); }
 void TestStores::Open() {
   store::SqliteStoreTuning tuning;
   tuning.busy_timeout_ms = 100;
-  auto opened = store::SqliteStore::Open(config_, tuning);
+  auto opened = store::SqliteStore::Open(store::SqliteStoreOptionsFrom(config_), tuning);
   if (!opened.ok()) {
     ADD_FAILURE() << "open failed: " << opened.status();
     std::abort();
@@ -47,9 +47,11 @@ void TestStores::Open() {
     std::abort();
   }
   deliveries_ = *std::move(deliveries);
+  status_ = std::make_unique<store::SqliteStatusStore>(sqlite_.get());
 }
 
 void TestStores::Close() {
+  status_.reset();
   deliveries_.reset();
   if (sqlite_) sqlite_->Shutdown();
   sqlite_.reset();
@@ -109,8 +111,8 @@ namespace {
 int64_t next_hash = 1;
 }
 
-store::NewNotification Chat(const std::string& uid, int64_t received_at_ms) {
-  store::NewNotification n;
+domain::NewNotification Chat(const std::string& uid, int64_t received_at_ms) {
+  domain::NewNotification n;
   n.app_id = kApp;
   n.uid = uid;
   n.type = "chat";
@@ -123,9 +125,9 @@ store::NewNotification Chat(const std::string& uid, int64_t received_at_ms) {
   return n;
 }
 
-store::NewNotification Call(const std::string& uid, const std::string& action,
-                            int64_t received_at_ms) {
-  store::NewNotification n = Chat(uid, received_at_ms);
+domain::NewNotification Call(const std::string& uid, const std::string& action,
+                             int64_t received_at_ms) {
+  domain::NewNotification n = Chat(uid, received_at_ms);
   n.type = "call";
   n.call_action = action;
   n.call_session_id = "v1.123.aik2";
@@ -133,7 +135,7 @@ store::NewNotification Call(const std::string& uid, const std::string& action,
   return n;
 }
 
-int64_t IngestOrDie(store::Store& store, const store::NewNotification& n) {
+int64_t IngestOrDie(store::IngestStore& store, const domain::NewNotification& n) {
   auto r = Await<store::IngestResult>([&](store::Callback<store::IngestResult> done) {
     return store.IngestNotification(n, std::move(done));
   });
@@ -141,39 +143,40 @@ int64_t IngestOrDie(store::Store& store, const store::NewNotification& n) {
   return r.ok() ? r->id : 0;
 }
 
-store::RegistrationInput Apns(const std::string& uid, const std::string& session,
-                              const std::string& token) {
-  store::RegistrationInput in;
+domain::RegistrationInput Apns(const std::string& uid, const std::string& session,
+                               const std::string& token) {
+  domain::RegistrationInput in;
   in.app_id = kApp;
   in.uid = uid;
   in.session_id = session;
-  in.platform = store::Platform::kApns;
+  in.platform = domain::Platform::kApns;
   in.token = token;
   in.apns_topic = "com.example.app";
   in.apns_environment = "sandbox";
   return in;
 }
 
-store::RegistrationInput Voip(const std::string& uid, const std::string& session,
-                              const std::string& token) {
-  store::RegistrationInput in = Apns(uid, session, token);
-  in.platform = store::Platform::kApnsVoip;
+domain::RegistrationInput Voip(const std::string& uid, const std::string& session,
+                               const std::string& token) {
+  domain::RegistrationInput in = Apns(uid, session, token);
+  in.platform = domain::Platform::kApnsVoip;
   return in;
 }
 
-store::RegistrationInput Fcm(const std::string& uid, const std::string& session,
-                             const std::string& token) {
-  store::RegistrationInput in;
+domain::RegistrationInput Fcm(const std::string& uid, const std::string& session,
+                              const std::string& token) {
+  domain::RegistrationInput in;
   in.app_id = kApp;
   in.uid = uid;
   in.session_id = session;
-  in.platform = store::Platform::kFcm;
+  in.platform = domain::Platform::kFcm;
   in.token = token;
   in.fcm_os = "android";
   return in;
 }
 
-int64_t RegisterOrDie(store::Store& store, const store::RegistrationInput& in, int64_t now_ms) {
+int64_t RegisterOrDie(store::RegistryStore& store, const domain::RegistrationInput& in,
+                      int64_t now_ms) {
   auto r = Await<store::RegisterResult>([&](store::Callback<store::RegisterResult> done) {
     return store.RegisterToken(in, now_ms, std::move(done));
   });

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "store/delivery_sqlite_store.h"
 #include "store/sqlite_store.h"
+#include "store/status_sqlite_store.h"
 
 namespace pushgate::engine::testing {
 
@@ -45,6 +46,7 @@ class TestStores {
   void Close();  // delivery store, then the SQLite store (as main.cpp)
   store::SqliteStore& sqlite() { return *sqlite_; }
   store::SqliteDeliveryStore& deliveries() { return *deliveries_; }
+  store::SqliteStatusStore& status() { return *status_; }
   const config::Config& config() const { return config_; }
   // A separate connection, as another process would open it.
   std::unique_ptr<SQLite::Database> Raw() const;
@@ -55,6 +57,7 @@ class TestStores {
   config::Config config_;
   std::unique_ptr<store::SqliteStore> sqlite_;
   std::unique_ptr<store::SqliteDeliveryStore> deliveries_;
+  std::unique_ptr<store::SqliteStatusStore> status_;
 };
 
 template <typename T>
@@ -71,19 +74,20 @@ absl::StatusOr<T> Await(const std::function<absl::Status(store::Callback<T>)>& s
 std::string ChatPayload(const std::string& uid, const std::string& title = "Andrew Joseph");
 std::string CallPayload(const std::string& uid, const std::string& action);
 
-store::NewNotification Chat(const std::string& uid, int64_t received_at_ms);
-store::NewNotification Call(const std::string& uid, const std::string& action,
-                            int64_t received_at_ms);
-int64_t IngestOrDie(store::Store& store, const store::NewNotification& n);
+domain::NewNotification Chat(const std::string& uid, int64_t received_at_ms);
+domain::NewNotification Call(const std::string& uid, const std::string& action,
+                             int64_t received_at_ms);
+int64_t IngestOrDie(store::IngestStore& store, const domain::NewNotification& n);
 
-store::RegistrationInput Apns(const std::string& uid, const std::string& session,
-                              const std::string& token = kAlertToken);
-store::RegistrationInput Voip(const std::string& uid, const std::string& session,
-                              const std::string& token = kVoipToken);
-store::RegistrationInput Fcm(const std::string& uid, const std::string& session,
-                             const std::string& token);
+domain::RegistrationInput Apns(const std::string& uid, const std::string& session,
+                               const std::string& token = kAlertToken);
+domain::RegistrationInput Voip(const std::string& uid, const std::string& session,
+                               const std::string& token = kVoipToken);
+domain::RegistrationInput Fcm(const std::string& uid, const std::string& session,
+                              const std::string& token);
 // Registers at `now`; returns the registration id.
-int64_t RegisterOrDie(store::Store& store, const store::RegistrationInput& in, int64_t now_ms);
+int64_t RegisterOrDie(store::RegistryStore& store, const domain::RegistrationInput& in,
+                      int64_t now_ms);
 
 }  // namespace pushgate::engine::testing
 

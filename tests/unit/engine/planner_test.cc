@@ -9,13 +9,13 @@
 namespace pushgate::engine {
 namespace {
 
-using store::Channel;
-using store::DeliveryState;
-using store::Platform;
+using domain::Channel;
+using domain::DeliveryState;
+using domain::Platform;
 
-store::Registration Reg(int64_t id, const std::string& session, Platform platform,
-                        const std::string& token = "a0b1c2d3e4f5a6b7c8d9") {
-  store::Registration r;
+domain::Registration Reg(int64_t id, const std::string& session, Platform platform,
+                         const std::string& token = "a0b1c2d3e4f5a6b7c8d9") {
+  domain::Registration r;
   r.id = id;
   r.input.app_id = "app1";
   r.input.uid = "alice";
@@ -25,9 +25,9 @@ store::Registration Reg(int64_t id, const std::string& session, Platform platfor
   return r;
 }
 
-store::NotificationRecord Note(const std::string& type, const std::string& action = "",
-                               int64_t received_at_ms = 1'000'000) {
-  store::NotificationRecord n;
+domain::NotificationRecord Note(const std::string& type, const std::string& action = "",
+                                int64_t received_at_ms = 1'000'000) {
+  domain::NotificationRecord n;
   n.id = 7;
   n.app_id = "app1";
   n.uid = "alice";
@@ -50,7 +50,7 @@ std::map<int64_t, store::PlannedDelivery> ById(const std::vector<store::PlannedD
   return m;
 }
 
-const std::vector<store::Registration> kIphoneAndAndroid = {
+const std::vector<domain::Registration> kIphoneAndAndroid = {
     Reg(1, "iphone", Platform::kApns), Reg(2, "iphone", Platform::kApnsVoip),
     Reg(3, "android", Platform::kFcm, "fcm-token-123456")};
 
@@ -81,8 +81,8 @@ TEST(Planner, RingingCallFallsBackToAlertWhenVoipCannotBeSent) {
   // FCM registration (an iPhone using FCM for alerts) rings instead.
   AppChannels channels;
   channels.fcm = true;
-  const std::vector<store::Registration> regs = {Reg(1, "s", Platform::kApnsVoip),
-                                                 Reg(2, "s", Platform::kFcm, "fcm-token")};
+  const std::vector<domain::Registration> regs = {Reg(1, "s", Platform::kApnsVoip),
+                                                  Reg(2, "s", Platform::kFcm, "fcm-token")};
   auto plan = ById(PlanDeliveries(Note("call", "initiated"), regs, channels, {}, 1'000'000));
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_EQ(plan[2].channel, Channel::kFcm);
@@ -130,7 +130,7 @@ TEST(Planner, ExpiredRingingCallIsPlannedSkipped) {
 }
 
 TEST(Planner, InactiveRegistrationsAreIgnored) {
-  std::vector<store::Registration> regs = {Reg(1, "s", Platform::kApns)};
+  std::vector<domain::Registration> regs = {Reg(1, "s", Platform::kApns)};
   regs[0].active = false;
   EXPECT_TRUE(PlanDeliveries(Note("chat"), regs, ApnsOnly(), {}, 0).empty());
 }
@@ -196,7 +196,7 @@ TEST(PlannerHooks, TypeAndCallActionFiltersSelectTheHooks) {
   channels.hooks = {Route("all"), Route("chats", {"chat"}), Route("calls", {"call"}),
                     Route("ringing", {"call"}, {"initiated"}),
                     Route("ringing-any-type", {}, {"initiated"})};
-  auto names = [&](const store::NotificationRecord& n) {
+  auto names = [&](const domain::NotificationRecord& n) {
     std::vector<std::string> out;
     for (const auto& [name, p] : HooksOf(PlanDeliveries(n, {}, channels, {}, 1'000'000))) {
       out.push_back(name);

@@ -160,23 +160,23 @@ TEST(RulesTest, ExtraDataAndOverridesByKind) {
   EXPECT_EQ(call.webpush_icon, "https://example.com/call.png");
 }
 
-store::Registration FcmReg(const std::string& os) {
-  store::Registration r;
+domain::Registration FcmReg(const std::string& os) {
+  domain::Registration r;
   r.id = 1;
   r.input.app_id = "app123";
   r.input.uid = "cometchat-uid-2";
-  r.input.platform = store::Platform::kFcm;
+  r.input.platform = domain::Platform::kFcm;
   r.input.token = "fcm-token-1";
   r.input.fcm_os = os;
   return r;
 }
 
-store::Registration ApnsReg() {
-  store::Registration r;
+domain::Registration ApnsReg() {
+  domain::Registration r;
   r.id = 2;
   r.input.app_id = "app123";
   r.input.uid = "cometchat-uid-2";
-  r.input.platform = store::Platform::kApns;
+  r.input.platform = domain::Platform::kApns;
   r.input.token = std::string(64, 'a');
   r.input.apns_topic = "com.example.chat";
   return r;

@@ -7,8 +7,8 @@
 namespace pushgate::engine {
 namespace {
 
+using domain::DeliveryState;
 using providers::Outcome;
-using store::DeliveryState;
 
 RetryPolicy Policy() {
   RetryPolicy p;
@@ -24,7 +24,7 @@ SettleInput Input(Outcome outcome, int status = 0, std::string reason = "") {
   in.result.outcome = outcome;
   in.result.http_status = status;
   in.result.reason = std::move(reason);
-  in.channel = store::Channel::kApns;
+  in.channel = domain::Channel::kApns;
   in.attempt_number = 1;
   in.received_at_ms = 1'000'000;
   in.started_at_ms = 1'000'100;
@@ -94,7 +94,7 @@ TEST(Settle, RetryHonoursRetryAfter) {
 // quota_backoff_seconds moves it for FCM as for APNs.
 TEST(Settle, FcmQuotaExceededWaitsForTheConfiguredQuotaFloor) {
   SettleInput in = Input(Outcome::kRetry, 429, "QUOTA_EXCEEDED");
-  in.channel = store::Channel::kFcm;
+  in.channel = domain::Channel::kFcm;
   in.result.retry_after = absl::Seconds(5);
   EXPECT_EQ(Settle(Policy(), in).next_attempt_at_ms, in.now_ms + 60'000);
   config::EngineConfig engine;

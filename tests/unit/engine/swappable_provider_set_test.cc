@@ -14,7 +14,7 @@ class MarkedSet final : public ProviderSet {
  public:
   MarkedSet(bool log_channel, std::atomic<int>* shutdowns)
       : log_channel_(log_channel), shutdowns_(shutdowns) {}
-  providers::Provider* Find(const std::string&, store::Channel) override { return nullptr; }
+  providers::Provider* Find(const std::string&, domain::Channel) override { return nullptr; }
   AppChannels ChannelsOf(const std::string&) const override {
     AppChannels c;
     c.log_channel = log_channel_;

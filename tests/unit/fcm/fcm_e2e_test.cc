@@ -155,7 +155,7 @@ class FcmEndToEnd : public ::testing::Test {
     SendRequest r;
     r.app_id = "app123";
     r.content = content;
-    r.registration.input.platform = store::Platform::kFcm;
+    r.registration.input.platform = domain::Platform::kFcm;
     r.registration.input.token = token;
     r.registration.input.fcm_os = os;
     r.attempt_id = absl::StrCat("e2e/", token);

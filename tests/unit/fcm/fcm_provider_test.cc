@@ -78,7 +78,7 @@ class FcmProviderTest : public ::testing::Test {
   SendRequest Request(const std::string& token = "tok-1") {
     SendRequest r;
     r.content = &content_;
-    r.registration.input.platform = store::Platform::kFcm;
+    r.registration.input.platform = domain::Platform::kFcm;
     r.registration.input.token = token;
     r.registration.input.fcm_os = "android";
     return r;
@@ -174,7 +174,7 @@ TEST_F(FcmProviderTest, NoAccessTokenSettlesWithoutSending) {
 
 TEST_F(FcmProviderTest, LocalFailures) {
   auto r = Request();
-  r.registration.input.platform = store::Platform::kApns;
+  r.registration.input.platform = domain::Platform::kApns;
   EXPECT_EQ((*Send(r))->reason, "NotApplicable");
   r = Request("");
   EXPECT_EQ((*Send(r))->outcome, Outcome::kTokenDead);

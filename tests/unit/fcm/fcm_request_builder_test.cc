@@ -24,12 +24,12 @@ NotificationContent Fixture(const std::string& name) {
   return *c;
 }
 
-store::Registration Reg(const std::string& os) {
-  store::Registration r;
+domain::Registration Reg(const std::string& os) {
+  domain::Registration r;
   r.id = 9;
   r.input.app_id = "app123";
   r.input.uid = "cometchat-uid-2";
-  r.input.platform = store::Platform::kFcm;
+  r.input.platform = domain::Platform::kFcm;
   r.input.token = kToken;
   r.input.fcm_os = os;
   return r;
@@ -177,7 +177,7 @@ TEST(FcmRequestBuilder, SizeRuleDropsMessageThenCustomThenCutsTheBody) {
 TEST(FcmRequestBuilder, RejectsWhatCannotBeSent) {
   const auto content = Fixture("chat.json");
   auto reg = Reg("android");
-  reg.input.platform = store::Platform::kApns;
+  reg.input.platform = domain::Platform::kApns;
   EXPECT_EQ(BuildFcmRequest(content, reg, kProject, kNow, Options()).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(BuildFcmRequest(content, Reg("android"), "", kNow, Options()).status().code(),

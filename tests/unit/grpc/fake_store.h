@@ -1,4 +1,4 @@
-// An in-memory store::Store for service tests. Writes run on a private "writer" thread, as
+// An in-memory store::RegistryStore for service tests. Writes run on a private "writer" thread, as
 // in the real store, so the services are exercised with callbacks arriving from another
 // thread. Faults can be injected: refuse writes at submission, fail them at "commit", or
 // fail reads.
@@ -14,11 +14,11 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
+#include "store/registry_store.h"
 
 namespace pushgate::testing {
 
-class FakeStore final : public store::Store {
+class FakeStore final : public store::RegistryStore {
  public:
   FakeStore() : writer_([this] { Run(); }) {}
   ~FakeStore() override { Shutdown(); }
@@ -41,12 +41,12 @@ class FakeStore final : public store::Store {
     std::lock_guard lock(mu_);
     return list_queries_;
   }
-  std::vector<store::Registration> rows() {
+  std::vector<domain::Registration> rows() {
     std::lock_guard lock(mu_);
     return rows_;
   }
 
-  absl::Status RegisterToken(store::RegistrationInput input, int64_t now_ms,
+  absl::Status RegisterToken(domain::RegistrationInput input, int64_t now_ms,
                              store::Callback<store::RegisterResult> done) override {
     return Submit<store::RegisterResult>(std::move(done),
                                          [this, input = std::move(input), now_ms]() mutable {
@@ -55,15 +55,15 @@ class FakeStore final : public store::Store {
   }
 
   absl::Status UnregisterToken(std::string app_id, std::string token,
-                               std::optional<store::Platform> platform, int64_t now_ms,
+                               std::optional<domain::Platform> platform, int64_t now_ms,
                                store::Callback<int> done) override {
     return Submit<int>(std::move(done), [=] {
       return End(
-          [&](const store::Registration& r) {
+          [&](const domain::Registration& r) {
             return r.input.app_id == app_id && r.input.token == token &&
                    (!platform || r.input.platform == *platform);
           },
-          store::InactiveReason::kUnregistered, now_ms);
+          domain::InactiveReason::kUnregistered, now_ms);
     });
   }
 
@@ -71,11 +71,11 @@ class FakeStore final : public store::Store {
                                  int64_t now_ms, store::Callback<int> done) override {
     return Submit<int>(std::move(done), [=] {
       return End(
-          [&](const store::Registration& r) {
+          [&](const domain::Registration& r) {
             return r.input.app_id == app_id && r.input.uid == uid &&
                    r.input.session_id == session_id;
           },
-          store::InactiveReason::kSessionEnded, now_ms);
+          domain::InactiveReason::kSessionEnded, now_ms);
     });
   }
 
@@ -83,21 +83,21 @@ class FakeStore final : public store::Store {
                               store::Callback<int> done) override {
     return Submit<int>(std::move(done), [=] {
       return End(
-          [&](const store::Registration& r) {
+          [&](const domain::Registration& r) {
             return r.input.app_id == app_id && r.input.uid == uid;
           },
-          store::InactiveReason::kUserDeleted, now_ms);
+          domain::InactiveReason::kUserDeleted, now_ms);
     });
   }
 
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
+  absl::StatusOr<std::vector<domain::Registration>> ListTokens(
       const store::ListTokensQuery& q) override {
     std::lock_guard lock(mu_);
     list_queries_.push_back(q);
     if (!fail_read_.ok()) return fail_read_;
-    std::vector<store::Registration> out;
+    std::vector<domain::Registration> out;
     for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {  // newest (highest id) first
-      const store::Registration& r = *it;
+      const domain::Registration& r = *it;
       if (r.input.app_id != q.app_id || r.input.uid != q.uid) continue;
       if (q.active_only && !r.active) continue;
       if (q.before_id != 0 && r.id >= q.before_id) continue;
@@ -107,14 +107,7 @@ class FakeStore final : public store::Store {
     return out;
   }
 
-  absl::Status IngestNotification(store::NewNotification,
-                                  store::Callback<store::IngestResult>) override {
-    return absl::UnimplementedError("not in this fake");
-  }
-  absl::Status CheckWritable() override { return absl::OkStatus(); }
-  store::StoreStats Stats() override { return {}; }
-
-  void Shutdown() override {
+  void Shutdown() {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
@@ -163,9 +156,9 @@ class FakeStore final : public store::Store {
   }
 
   // Called with mu_ held.
-  store::RegisterResult DoRegister(store::RegistrationInput in, int64_t now_ms) {
+  store::RegisterResult DoRegister(domain::RegistrationInput in, int64_t now_ms) {
     store::RegisterResult result;
-    store::Registration* row = nullptr;
+    domain::Registration* row = nullptr;
     for (auto& r : rows_) {
       if (r.input.app_id == in.app_id && r.input.platform == in.platform &&
           r.input.token == in.token) {
@@ -183,7 +176,7 @@ class FakeStore final : public store::Store {
     }
     row->input = in;
     row->active = true;
-    row->inactive_reason = store::InactiveReason::kNone;
+    row->inactive_reason = domain::InactiveReason::kNone;
     row->inactive_at_ms = 0;
     row->updated_at_ms = now_ms;
     const int64_t id = row->id;
@@ -191,7 +184,7 @@ class FakeStore final : public store::Store {
     for (auto& r : rows_) {
       if (r.id != id && r.active && r.input.app_id == in.app_id && r.input.uid == in.uid &&
           r.input.session_id == in.session_id && r.input.platform == in.platform) {
-        Deactivate(r, store::InactiveReason::kReplaced, now_ms);
+        Deactivate(r, domain::InactiveReason::kReplaced, now_ms);
       }
     }
     for (auto& r : rows_) {
@@ -201,7 +194,7 @@ class FakeStore final : public store::Store {
   }
 
   template <typename Pred>
-  int End(Pred pred, store::InactiveReason reason, int64_t now_ms) {
+  int End(Pred pred, domain::InactiveReason reason, int64_t now_ms) {
     int n = 0;
     for (auto& r : rows_) {
       if (r.active && pred(r)) {
@@ -212,7 +205,7 @@ class FakeStore final : public store::Store {
     return n;
   }
 
-  static void Deactivate(store::Registration& r, store::InactiveReason reason, int64_t now_ms) {
+  static void Deactivate(domain::Registration& r, domain::InactiveReason reason, int64_t now_ms) {
     r.active = false;
     r.inactive_reason = reason;
     r.inactive_at_ms = now_ms;
@@ -226,7 +219,7 @@ class FakeStore final : public store::Store {
   absl::Status refuse_;
   absl::Status fail_commit_;
   absl::Status fail_read_;
-  std::vector<store::Registration> rows_;  // ascending id
+  std::vector<domain::Registration> rows_;  // ascending id
   std::vector<store::ListTokensQuery> list_queries_;
   int64_t last_id_ = 0;
   std::thread writer_;  // last: starts after the members it uses exist

@@ -55,7 +55,7 @@ pb::RegisterTokenRequest WebPush() {
 
 // The error is INVALID_ARGUMENT and its message starts with the field's name.
 void ExpectInvalid(const pb::RegisterTokenRequest& r, const std::string& field) {
-  absl::StatusOr<store::RegistrationInput> got = ValidateRegisterRequest(r);
+  absl::StatusOr<domain::RegistrationInput> got = ValidateRegisterRequest(r);
   ASSERT_FALSE(got.ok()) << r.DebugString();
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(got.status().message()), StartsWith(field + ": "));
@@ -70,7 +70,7 @@ TEST(ValidateRegisterRequest, AcceptsApnsAndNormalisesTokenCase) {
   EXPECT_EQ(got->app_id, "app-a");
   EXPECT_EQ(got->uid, "alice");
   EXPECT_EQ(got->session_id, "session-1");
-  EXPECT_EQ(got->platform, store::Platform::kApns);
+  EXPECT_EQ(got->platform, domain::Platform::kApns);
   EXPECT_EQ(got->token, std::string(32, 'a') + std::string(32, 'f'));
   EXPECT_EQ(got->apns_topic, "com.example.chat");
   EXPECT_EQ(got->apns_environment, "sandbox");
@@ -79,14 +79,14 @@ TEST(ValidateRegisterRequest, AcceptsApnsAndNormalisesTokenCase) {
 TEST(ValidateRegisterRequest, AcceptsVoip) {
   auto got = ValidateRegisterRequest(Apns(pb::PLATFORM_APNS_VOIP));
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->platform, store::Platform::kApnsVoip);
+  EXPECT_EQ(got->platform, domain::Platform::kApnsVoip);
   EXPECT_EQ(got->apns_environment, "production");
 }
 
 TEST(ValidateRegisterRequest, AcceptsFcmWithAndWithoutTarget) {
   auto bare = ValidateRegisterRequest(Fcm());
   ASSERT_TRUE(bare.ok()) << bare.status();
-  EXPECT_EQ(bare->platform, store::Platform::kFcm);
+  EXPECT_EQ(bare->platform, domain::Platform::kFcm);
   EXPECT_EQ(bare->token, "fMEP0vJqS0:APA91bH-abc_DEF");
   EXPECT_EQ(bare->fcm_os, "");
 
@@ -104,7 +104,7 @@ TEST(ValidateRegisterRequest, AcceptsFcmWithAndWithoutTarget) {
 TEST(ValidateRegisterRequest, AcceptsWebPush) {
   auto got = ValidateRegisterRequest(WebPush());
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->platform, store::Platform::kWebPush);
+  EXPECT_EQ(got->platform, domain::Platform::kWebPush);
   EXPECT_EQ(got->token, "https://fcm.googleapis.com/fcm/send/abc:def");
   EXPECT_EQ(got->webpush_p256dh, P256dh());
   EXPECT_EQ(got->webpush_auth, Auth());
@@ -366,7 +366,7 @@ TEST(ValidateUnregisterTokenRequest, Rules) {
   auto voip = ValidateUnregisterTokenRequest(r);
   ASSERT_TRUE(voip.ok());
   EXPECT_EQ(voip->token, std::string(64, 'a'));
-  EXPECT_EQ(voip->platform, store::Platform::kApnsVoip);
+  EXPECT_EQ(voip->platform, domain::Platform::kApnsVoip);
   r.set_token("not-hex");
   EXPECT_THAT(std::string(ValidateUnregisterTokenRequest(r).status().message()),
               StartsWith("token: "));

@@ -8,19 +8,19 @@ namespace {
 namespace pb = ::pushgate::v1;
 
 TEST(RegistryMapping, ApnsRegistration) {
-  store::Registration r;
+  domain::Registration r;
   r.id = 77;
   r.input.app_id = "app-a";
   r.input.uid = "alice";
   r.input.session_id = "s1";
-  r.input.platform = store::Platform::kApnsVoip;
+  r.input.platform = domain::Platform::kApnsVoip;
   r.input.token = "abcd";
   r.input.apns_topic = "com.example.chat";
   r.input.apns_environment = "sandbox";
   r.input.device.device_id = "iphone";
   r.input.device.labels["k"] = "v";
   r.active = false;
-  r.inactive_reason = store::InactiveReason::kProviderRejected;
+  r.inactive_reason = domain::InactiveReason::kProviderRejected;
   r.inactive_detail = "apns 410 Unregistered";
   r.created_at_ms = 1'700'000'000'123;
   r.updated_at_ms = 1'700'000'001'000;
@@ -50,8 +50,8 @@ TEST(RegistryMapping, ApnsRegistration) {
 }
 
 TEST(RegistryMapping, FcmAndWebPushTargets) {
-  store::Registration fcm;
-  fcm.input.platform = store::Platform::kFcm;
+  domain::Registration fcm;
+  fcm.input.platform = domain::Platform::kFcm;
   fcm.input.fcm_os = "android";
   pb::Registration out;
   ToProtoRegistration(fcm, &out);
@@ -61,8 +61,8 @@ TEST(RegistryMapping, FcmAndWebPushTargets) {
   EXPECT_FALSE(out.has_inactive_time());
   EXPECT_FALSE(out.has_device());
 
-  store::Registration web;
-  web.input.platform = store::Platform::kWebPush;
+  domain::Registration web;
+  web.input.platform = domain::Platform::kWebPush;
   web.input.webpush_p256dh = "BP";
   web.input.webpush_auth = "AU";
   out.Clear();
@@ -73,17 +73,17 @@ TEST(RegistryMapping, FcmAndWebPushTargets) {
 }
 
 TEST(RegistryMapping, EveryInactiveReason) {
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kNone), pb::INACTIVE_REASON_UNSPECIFIED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kUnregistered),
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kNone), pb::INACTIVE_REASON_UNSPECIFIED);
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kUnregistered),
             pb::INACTIVE_REASON_UNREGISTERED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kSessionEnded),
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kSessionEnded),
             pb::INACTIVE_REASON_SESSION_ENDED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kUserDeleted),
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kUserDeleted),
             pb::INACTIVE_REASON_USER_DELETED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kReplaced), pb::INACTIVE_REASON_REPLACED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kCapExceeded),
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kReplaced), pb::INACTIVE_REASON_REPLACED);
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kCapExceeded),
             pb::INACTIVE_REASON_CAP_EXCEEDED);
-  EXPECT_EQ(ToProtoInactiveReason(store::InactiveReason::kProviderRejected),
+  EXPECT_EQ(ToProtoInactiveReason(domain::InactiveReason::kProviderRejected),
             pb::INACTIVE_REASON_PROVIDER_REJECTED);
 }
 

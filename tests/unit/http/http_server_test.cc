@@ -574,9 +574,9 @@ TEST_F(TlsTest, UnreadableFilesAreReported) {
 
 // ---- the real webhook handler behind the real server ------------------------------------
 
-class CommittingStore : public store::Store {
+class CommittingStore : public store::IngestStore, public store::StoreHealth {
  public:
-  absl::Status IngestNotification(store::NewNotification n,
+  absl::Status IngestNotification(domain::NewNotification n,
                                   store::Callback<store::IngestResult> done) override {
     if (refuse) return absl::UnavailableError("queue full");
     const int64_t id = ++last_id;
@@ -587,26 +587,6 @@ class CommittingStore : public store::Store {
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
-                             store::Callback<store::RegisterResult>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
-                               store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterSession(std::string, std::string, std::string, int64_t,
-                                 store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
-      const store::ListTokensQuery&) override {
-    return absl::UnimplementedError("");
-  }
-  void Shutdown() override {}
 
   std::atomic<int64_t> last_id{0};
   std::atomic<bool> refuse{false};
@@ -632,7 +612,8 @@ TEST_F(HttpServerTest, WebhookEndToEndOverTheWire) {
   metrics::Registry registry;
   webhook::WebhookDeps deps;
   deps.config = &config;
-  deps.store = &store;
+  deps.ingest = &store;
+  deps.health = &store;
   deps.metrics = &registry;
   auto server = StartHttpServer(config_, webhook::MakeHttpHandler(deps),
                                 webhook::MakeProtocolErrorHook(registry));

@@ -285,7 +285,7 @@ TEST_F(IngestTest, EveryAcknowledgedRowSurvivesKill9) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(report[0]);
-    auto store = SqliteStore::Open(config_, testing::FastTuning());
+    auto store = SqliteStore::Open(SqliteStoreOptionsFrom(config_), testing::FastTuning());
     if (!store.ok()) ::_exit(3);
     for (int64_t i = 1;; ++i) {
       // Keep a few in flight so batches form, but never more than the queue takes.

@@ -130,7 +130,8 @@ TEST_F(MigratorTest, StoreOpenRefusesNewerDatabase) {
     SQLite::Database db(config.DatabasePath(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("PRAGMA user_version = 99");
   }
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptionsFrom(config));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("database schema version 99 is newer"), std::string::npos)
@@ -146,7 +147,8 @@ TEST_F(MigratorTest, StoreOpenFailsCleanlyOnABrokenSchema) {
     SQLite::Database db(config.DatabasePath(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("PRAGMA user_version = " + std::to_string(NewestEmbedded()));
   }
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptionsFrom(config));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal) << store.status();
 }
@@ -166,7 +168,8 @@ TEST_F(MigratorTest, StoreOpenCreatesDataDirAndPrivateDatabaseFile) {
 TEST_F(MigratorTest, StoreOpenRejectsUnknownSynchronousSetting) {
   config::Config config = testing::TestConfig(dir_.path());
   config.store.synchronous = "off";
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptionsFrom(config));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "store/delivery_store.h"
+#include "store/delivery_queue.h"
 #include "store/migrations.h"
 #include "store/migrator.h"
 #include "store/types.h"

@@ -38,7 +38,8 @@ SqliteStoreTuning FastTuning() {
 
 std::unique_ptr<SqliteStore> OpenOrDie(const config::Config& config,
                                        const SqliteStoreTuning& tuning) {
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config, tuning);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptionsFrom(config), tuning);
   if (!store.ok()) {
     ADD_FAILURE() << "open failed: " << store.status();
     std::abort();
@@ -56,12 +57,13 @@ int64_t QueryInt(SQLite::Database& db, const std::string& sql) {
   return query.getColumn(0).getInt64();
 }
 
-absl::StatusOr<IngestResult> Ingest(Store& store, const NewNotification& n) {
+absl::StatusOr<IngestResult> Ingest(IngestStore& store, const NewNotification& n) {
   return Await<IngestResult>(
       [&](Callback<IngestResult> done) { return store.IngestNotification(n, std::move(done)); });
 }
 
-absl::StatusOr<RegisterResult> Register(Store& store, const RegistrationInput& in, int64_t now) {
+absl::StatusOr<RegisterResult> Register(RegistryStore& store, const RegistrationInput& in,
+                                        int64_t now) {
   return Await<RegisterResult>(
       [&](Callback<RegisterResult> done) { return store.RegisterToken(in, now, std::move(done)); });
 }

@@ -13,8 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "store/ingest_store.h"
+#include "store/registry_store.h"
 #include "store/sqlite_store.h"
-#include "store/store.h"
 
 namespace pushgate::store::testing {
 
@@ -52,8 +53,9 @@ absl::StatusOr<T> Await(const std::function<absl::Status(Callback<T>)>& submit) 
   return future.get();
 }
 
-absl::StatusOr<IngestResult> Ingest(Store& store, const NewNotification& n);
-absl::StatusOr<RegisterResult> Register(Store& store, const RegistrationInput& in, int64_t now);
+absl::StatusOr<IngestResult> Ingest(IngestStore& store, const NewNotification& n);
+absl::StatusOr<RegisterResult> Register(RegistryStore& store, const RegistrationInput& in,
+                                        int64_t now);
 
 NewNotification MakeNotification(int64_t dedupe_hash, int64_t received_at_ms,
                                  size_t payload_bytes = 200);

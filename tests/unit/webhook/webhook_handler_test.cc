@@ -27,14 +27,14 @@ using json = nlohmann::json;
 
 // A store that answers IngestNotification the way the test asks, and dedupes by hash like the
 // real one.
-class FakeStore : public store::Store {
+class FakeStore : public store::IngestStore, public store::StoreHealth {
  public:
   enum class Mode { kCommitAtOnce, kDefer, kRefuse, kFailInCallback, kFailInternal };
   Mode mode = Mode::kCommitAtOnce;
   absl::Status writable = absl::OkStatus();
   store::StoreStats stats;
 
-  absl::Status IngestNotification(store::NewNotification n,
+  absl::Status IngestNotification(domain::NewNotification n,
                                   store::Callback<store::IngestResult> done) override {
     std::lock_guard<std::mutex> lock(mu_);
     received.push_back(n);
@@ -57,7 +57,7 @@ class FakeStore : public store::Store {
     return absl::OkStatus();
   }
 
-  store::IngestResult Commit(const store::NewNotification& n) {
+  store::IngestResult Commit(const domain::NewNotification& n) {
     auto it = ids_by_hash_.find(n.dedupe_hash);
     if (it != ids_by_hash_.end()) return {it->second, true};
     const int64_t id = next_id_++;
@@ -89,29 +89,7 @@ class FakeStore : public store::Store {
     return stats;
   }
 
-  // Unused by the handler.
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
-                             store::Callback<store::RegisterResult>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
-                               store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterSession(std::string, std::string, std::string, int64_t,
-                                 store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
-      const store::ListTokensQuery&) override {
-    return absl::UnimplementedError("");
-  }
-  void Shutdown() override {}
-
-  std::vector<store::NewNotification> received;
+  std::vector<domain::NewNotification> received;
   std::vector<std::function<void()>> deferred;
   int stats_calls = 0;
 
@@ -151,7 +129,8 @@ class HandlerTest : public ::testing::Test {
     if (!handler_) {
       WebhookDeps deps;
       deps.config = &config_;
-      deps.store = &store_;
+      deps.ingest = &store_;
+      deps.health = &store_;
       deps.metrics = &registry_;
       deps.engine_running = [this] { return engine_running_.load(); };
       deps.now_ms = [] { return kNowMs; };
@@ -234,7 +213,7 @@ TEST_F(HandlerTest, StoresEachSampleAndAnswersWithItsId) {
     EXPECT_TRUE(answer["id"].is_string());
     EXPECT_EQ(answer["duplicate"], false);
 
-    const store::NewNotification& n = store_.received.back();
+    const domain::NewNotification& n = store_.received.back();
     EXPECT_EQ(n.payload, body);  // verbatim
     EXPECT_EQ(n.dedupe_hash, DedupeHash(body));
     EXPECT_EQ(n.app_id, doc["appId"]);

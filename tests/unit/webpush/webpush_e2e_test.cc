@@ -138,7 +138,7 @@ class WebPushEndToEnd : public ::testing::Test {
     SendRequest r;
     r.app_id = "app123";
     r.content = content;
-    r.registration.input.platform = store::Platform::kWebPush;
+    r.registration.input.platform = domain::Platform::kWebPush;
     r.registration.input.token = subscription["endpoint"];
     r.registration.input.webpush_p256dh = subscription["keys"]["p256dh"];
     r.registration.input.webpush_auth = subscription["keys"]["auth"];

@@ -70,7 +70,7 @@ class WebPushProviderTest : public ::testing::Test {
   SendRequest Request(const std::string& endpoint) {
     SendRequest r;
     r.content = &chat_;
-    r.registration.input.platform = store::Platform::kWebPush;
+    r.registration.input.platform = domain::Platform::kWebPush;
     r.registration.input.token = endpoint;
     r.registration.input.webpush_p256dh = kP256dh;
     r.registration.input.webpush_auth = kAuth;
@@ -172,7 +172,7 @@ TEST_F(WebPushProviderTest, BrokenSubscriptionsAreDeadAndOtherPlatformsNotApplic
   bad = Request("");
   EXPECT_EQ(SendNow(*p, bad).outcome, Outcome::kTokenDead);
   SendRequest other = Request("https://push.example/sub");
-  other.registration.input.platform = store::Platform::kFcm;
+  other.registration.input.platform = domain::Platform::kFcm;
   const SendResult r = SendNow(*p, other);
   EXPECT_EQ(r.outcome, Outcome::kPermanentFailure);
   EXPECT_EQ(r.reason, "NotApplicable");

@@ -118,7 +118,7 @@ void Run(FcmProvider& provider, const NotificationContent& content, Semaphore& w
     SendRequest r;
     r.app_id = "bench";
     r.content = &content;
-    r.registration.input.platform = pushgate::store::Platform::kFcm;
+    r.registration.input.platform = pushgate::domain::Platform::kFcm;
     r.registration.input.fcm_os = absl::GetFlag(FLAGS_os);
     r.registration.input.token = absl::StrCat("bench-token-", first + i, ":APA91b");
     window.Acquire();
@@ -176,8 +176,8 @@ int main(int argc, char** argv) {
 
   // The pure builder alone, single thread.
   {
-    pushgate::store::Registration reg;
-    reg.input.platform = pushgate::store::Platform::kFcm;
+    pushgate::domain::Registration reg;
+    reg.input.platform = pushgate::domain::Platform::kFcm;
     reg.input.fcm_os = absl::GetFlag(FLAGS_os);
     reg.input.token = "bench-token:APA91b";
     const int n = 20000;

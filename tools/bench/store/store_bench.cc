@@ -110,7 +110,8 @@ std::unique_ptr<SqliteStore> OpenStore(const config::Config& config) {
   SqliteStoreTuning tuning;
   tuning.checkpoint.passive_frames = absl::GetFlag(FLAGS_passive_frames);
   tuning.checkpoint.restart_frames = absl::GetFlag(FLAGS_restart_frames);
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(config, tuning);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(SqliteStoreOptionsFrom(config), tuning);
   if (!store.ok()) {
     std::fprintf(stderr, "open failed: %s\n", store.status().ToString().c_str());
     std::exit(1);

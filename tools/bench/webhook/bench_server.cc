@@ -22,35 +22,15 @@ namespace {
 using namespace pushgate;
 
 // Commits nothing: the answer comes back on the calling (I/O) thread at once.
-class InstantStore : public store::Store {
+class InstantStore : public store::IngestStore, public store::StoreHealth {
  public:
-  absl::Status IngestNotification(store::NewNotification,
+  absl::Status IngestNotification(domain::NewNotification,
                                   store::Callback<store::IngestResult> done) override {
     done(store::IngestResult{++next_id_, false});
     return absl::OkStatus();
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
-                             store::Callback<store::RegisterResult>) override {
-    return absl::UnimplementedError("bench");
-  }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
-                               store::Callback<int>) override {
-    return absl::UnimplementedError("bench");
-  }
-  absl::Status UnregisterSession(std::string, std::string, std::string, int64_t,
-                                 store::Callback<int>) override {
-    return absl::UnimplementedError("bench");
-  }
-  absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
-    return absl::UnimplementedError("bench");
-  }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
-      const store::ListTokensQuery&) override {
-    return absl::UnimplementedError("bench");
-  }
-  void Shutdown() override {}
 
  private:
   std::atomic<int64_t> next_id_{0};
@@ -87,19 +67,23 @@ int main(int argc, char** argv) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(config_path, config::ProcessEnv());
   if (!config.ok()) return Fail(std::string(config.status().message()));
 
-  std::unique_ptr<store::Store> store;
-  if (fake_store) {
-    store = std::make_unique<InstantStore>();
-  } else {
-    auto sqlite = store::SqliteStore::Open(*config);
-    if (!sqlite.ok()) return Fail(std::string(sqlite.status().message()));
-    store = std::move(*sqlite);
+  InstantStore instant;
+  std::unique_ptr<store::SqliteStore> sqlite;
+  store::IngestStore* ingest = &instant;
+  store::StoreHealth* health = &instant;
+  if (!fake_store) {
+    auto opened = store::SqliteStore::Open(store::SqliteStoreOptionsFrom(*config));
+    if (!opened.ok()) return Fail(std::string(opened.status().message()));
+    sqlite = *std::move(opened);
+    ingest = sqlite.get();
+    health = sqlite.get();
   }
 
   metrics::Registry registry;
   webhook::WebhookDeps deps;
   deps.config = &*config;
-  deps.store = store.get();
+  deps.ingest = ingest;
+  deps.health = health;
   deps.metrics = &registry;
   auto server = http::StartHttpServer(config->http, webhook::MakeHttpHandler(deps),
                                       webhook::MakeProtocolErrorHook(registry));
@@ -111,6 +95,6 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   (*server)->Stop();
-  store->Shutdown();
+  if (sqlite) sqlite->Shutdown();
   return 0;
 }

@@ -16,7 +16,8 @@
 #include "http/http_server.h"
 #include "metrics/registry.h"
 #include "nlohmann/json.hpp"
-#include "store/store.h"
+#include "store/ingest_store.h"
+#include "store/store_health.h"
 #include "webhook/authorizer.h"
 #include "webhook/dedupe.h"
 #include "webhook/envelope.h"
@@ -40,35 +41,15 @@ void Measure(const char* name, int iterations, const std::function<void()>& op) 
   std::printf("%-44s %9.0f ns/op\n", name, ns);
 }
 
-class InstantStore : public store::Store {
+class InstantStore : public store::IngestStore, public store::StoreHealth {
  public:
-  absl::Status IngestNotification(store::NewNotification,
+  absl::Status IngestNotification(domain::NewNotification,
                                   store::Callback<store::IngestResult> done) override {
     done(store::IngestResult{++id_, false});
     return absl::OkStatus();
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
   store::StoreStats Stats() override { return {}; }
-  absl::Status RegisterToken(store::RegistrationInput, int64_t,
-                             store::Callback<store::RegisterResult>) override {
-    return absl::OkStatus();
-  }
-  absl::Status UnregisterToken(std::string, std::string, std::optional<store::Platform>, int64_t,
-                               store::Callback<int>) override {
-    return absl::OkStatus();
-  }
-  absl::Status UnregisterSession(std::string, std::string, std::string, int64_t,
-                                 store::Callback<int>) override {
-    return absl::OkStatus();
-  }
-  absl::Status UnregisterUser(std::string, std::string, int64_t, store::Callback<int>) override {
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<store::Registration>> ListTokens(
-      const store::ListTokensQuery&) override {
-    return std::vector<store::Registration>{};
-  }
-  void Shutdown() override {}
 
  private:
   int64_t id_ = 0;
@@ -115,7 +96,8 @@ int main(int argc, char** argv) {
   metrics::Registry registry;
   webhook::WebhookDeps deps;
   deps.config = &config;
-  deps.store = &store;
+  deps.ingest = &store;
+  deps.health = &store;
   deps.metrics = &registry;
   http::HttpHandler handler = webhook::MakeHttpHandler(deps);
   http::HttpRequest prototype;

@@ -1,6 +1,9 @@
-#include "store/delivery_store.h"
+// The stored names of the notification and delivery enums (domain/notification.h,
+// domain/delivery.h).
+#include "domain/delivery.h"
+#include "domain/notification.h"
 
-namespace pushgate::store {
+namespace pushgate::domain {
 namespace {
 
 // One table per enum: the names are stored in the database and shown by the API, so they
@@ -51,4 +54,4 @@ NotificationOutcome NotificationOutcomeFromName(const std::string& name) {
   return FromName<NotificationOutcome>(kOutcomeNames, name).value_or(NotificationOutcome::kNone);
 }
 
-}  // namespace pushgate::store
+}  // namespace pushgate::domain

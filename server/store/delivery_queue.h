@@ -1,17 +1,13 @@
 // The delivery engine's view of the store: claiming due notifications (and planning their
-// deliveries in the same transaction), settling attempts, and reading one notification with
-// every delivery and attempt for the status API. Plain structs only; the SQLite implementation
-// is delivery_sqlite_store.h.
+// deliveries in the same transaction), settling attempts. Plain structs only; the SQLite
+// implementation is delivery_sqlite_store.h. The states are in domain/notification.h and
+// domain/delivery.h.
 //
-// States (DESIGN.md "States"):
-//   notification  queued → dispatching → done (outcome: delivered, partially_delivered, failed,
-//                 no_targets, filtered, expired)
-//   delivery      pending → sending → delivered | retry_wait → sending … | failed | skipped
 // A delivery planned by a claim is written as 'sending' at once: the claim hands it to the
 // engine in the same transaction, so 'pending' only marks deliveries that wait for a claim
 // without having been handed out (none today; a redrive will produce them).
-#ifndef PUSHGATE_STORE_DELIVERY_STORE_H_
-#define PUSHGATE_STORE_DELIVERY_STORE_H_
+#ifndef PUSHGATE_STORE_DELIVERY_QUEUE_H_
+#define PUSHGATE_STORE_DELIVERY_QUEUE_H_
 
 #include <cstdint>
 #include <functional>
@@ -22,83 +18,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "store/store.h"
+#include "domain/delivery.h"
+#include "domain/notification.h"
+#include "domain/registration.h"
+#include "store/callback.h"
 #include "store/types.h"
 
 namespace pushgate::store {
-
-// Names are stored as text and appear in logs, metrics and the API.
-enum class Channel { kApns, kApnsVoip, kFcm, kWebPush, kWebhook, kLog };
-const char* ChannelName(Channel c);
-std::optional<Channel> ChannelFromName(const std::string& name);
-
-enum class DeliveryState { kPending, kSending, kDelivered, kRetryWait, kFailed, kSkipped };
-const char* DeliveryStateName(DeliveryState s);
-std::optional<DeliveryState> DeliveryStateFromName(const std::string& name);
-bool IsTerminal(DeliveryState s);  // delivered, failed, skipped
-
-enum class NotificationState { kQueued, kDispatching, kDone };
-const char* NotificationStateName(NotificationState s);
-std::optional<NotificationState> NotificationStateFromName(const std::string& name);
-
-enum class NotificationOutcome {
-  kNone,  // not done yet
-  kDelivered,
-  kPartiallyDelivered,
-  kFailed,
-  kNoTargets,
-  kFiltered,
-  kExpired,
-};
-const char* NotificationOutcomeName(NotificationOutcome o);  // "" for kNone
-NotificationOutcome NotificationOutcomeFromName(const std::string& name);
-
-// StoreCounters family of deliveries by state (key: DeliveryStateName).
-inline constexpr char kDeliveriesFamily[] = "deliveries";
-
-struct AttemptRecord {
-  int number = 0;  // 1 for the first attempt
-  int64_t started_at_ms = 0;
-  int64_t ended_at_ms = 0;
-  int http_status = 0;  // 0: no HTTP answer
-  std::string reason;
-  std::string provider_message_id;
-};
-
-struct DeliveryRecord {
-  int64_t id = 0;
-  int64_t notification_id = 0;
-  int64_t registration_id = 0;  // 0 for a forward-hook delivery
-  Channel channel = Channel::kLog;
-  std::string hook;  // the forward hook's name (channel webhook); "" for a device delivery
-  DeliveryState state = DeliveryState::kPending;
-  int attempt_count = 0;
-  int64_t next_attempt_at_ms = 0;
-  std::string provider_message_id;
-  int last_http_status = 0;
-  std::string last_reason;
-  std::string target_hint;
-  int64_t created_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  std::vector<AttemptRecord> attempts;  // filled by reads for the status API only
-};
-
-struct NotificationRecord {
-  int64_t id = 0;
-  std::string app_id;
-  std::string uid;
-  std::string type;  // "chat" | "call"
-  std::string call_action;
-  std::string call_session_id;
-  std::string tag;
-  std::string conversation_id;
-  std::string sender;
-  NotificationState state = NotificationState::kQueued;
-  NotificationOutcome outcome = NotificationOutcome::kNone;
-  int64_t received_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  int64_t next_attempt_at_ms = 0;
-};
 
 // ---- claiming -------------------------------------------------------------------------------
 
@@ -181,24 +107,10 @@ struct RecordResult {
   int64_t earliest_retry_at_ms = 0;
 };
 
-// ---- reading --------------------------------------------------------------------------------
-
-struct NotificationDetail {
-  NotificationRecord notification;
-  std::vector<DeliveryRecord> deliveries;  // oldest first, with attempts
-};
-
-// The read side the status API needs; kept apart so gRPC depends on nothing else.
-class DeliveryReader {
+class DeliveryQueue {
  public:
-  virtual ~DeliveryReader() = default;
-  // std::nullopt when the id is unknown or belongs to another app.
-  virtual absl::StatusOr<std::optional<NotificationDetail>> GetNotification(
-      const std::string& app_id, int64_t id) = 0;
-};
+  virtual ~DeliveryQueue() = default;
 
-class DeliveryStore : public DeliveryReader {
- public:
   // Picks up to `limit` notifications that are not done, due (next_attempt_at <= now) and not
   // leased by anyone (lease_until NULL or past), oldest due first, and leases them: state
   // 'dispatching', lease_until = now + lease. A notification without deliveries is planned
@@ -230,4 +142,4 @@ class DeliveryStore : public DeliveryReader {
 
 }  // namespace pushgate::store
 
-#endif  // PUSHGATE_STORE_DELIVERY_STORE_H_
+#endif  // PUSHGATE_STORE_DELIVERY_QUEUE_H_

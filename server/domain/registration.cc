@@ -1,9 +1,9 @@
-#include "store/types.h"
+#include "domain/registration.h"
 
 #include <array>
 #include <utility>
 
-namespace pushgate::store {
+namespace pushgate::domain {
 namespace {
 
 // The names are what the database stores and what operators read, so they never change once
@@ -54,4 +54,4 @@ InactiveReason InactiveReasonFromName(const std::string& name) {
   return InactiveReason::kNone;
 }
 
-}  // namespace pushgate::store
+}  // namespace pushgate::domain
