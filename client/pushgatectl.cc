@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "common/version.h"
 #include "pushgate_client.h"
+#include "pushgate_version_info.h"  // generated: PUSHGATE_VERSION, PUSHGATE_GIT_COMMIT
 #include "pushgatectl_args.h"
 #include "pushgatectl_output.h"
 
@@ -115,7 +115,7 @@ int Run(const CtlArgs& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 1 && args[0] == "--version") {
-    std::cout << pushgate::VersionLine("pushgatectl") << "\n";
+    std::cout << "pushgatectl " PUSHGATE_VERSION " (commit " PUSHGATE_GIT_COMMIT ")\n";
     return 0;
   }
   absl::StatusOr<CtlArgs> parsed = pushgate::ctl::ParseArgs(args, ProcessEnv);

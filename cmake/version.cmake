@@ -12,3 +12,7 @@ add_library(pushgate_version STATIC ${CMAKE_SOURCE_DIR}/server/common/version.cc
 target_include_directories(pushgate_version PUBLIC ${CMAKE_SOURCE_DIR}/server
   PRIVATE ${CMAKE_BINARY_DIR}/gen/version)
 add_dependencies(pushgate_version pushgate_version_header)
+# The generated header alone, for client/ (which includes nothing from server/).
+add_library(pushgate_version_info INTERFACE)
+target_include_directories(pushgate_version_info INTERFACE ${CMAKE_BINARY_DIR}/gen/version)
+add_dependencies(pushgate_version_info pushgate_version_header)
