@@ -328,6 +328,7 @@ void Engine::SendOne(Ready& ready) {
   send.channel = d.delivery.channel;
   send.app_id = n.record.app_id;
   send.attempt_number = d.delivery.attempt_count + 1;
+  send.log_number = d.delivery.attempts_logged + 1;
   send.started_at_ms = now;
   send.received_at_ms = n.record.received_at_ms;
   send.ringing_call = ringing;
@@ -341,9 +342,9 @@ void Engine::SendOne(Ready& ready) {
   // being copied (a registration is a dozen strings).
   request.registration = std::move(ready.delivery.registration);
   // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
-  request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
+  request.attempt_id = absl::StrCat(id, "-", send.log_number);
   request.delivery_id = id;
-  request.attempt_number = send.attempt_number;
+  request.attempt_number = send.log_number;
   request.hook = std::move(ready.delivery.delivery.hook);
 
   ++in_flight_;
@@ -408,7 +409,7 @@ void Engine::Settle(Answer& a) {
   o.state = d.state;
   o.next_attempt_at_ms = d.next_attempt_at_ms;
   store::AttemptRecord attempt;
-  attempt.number = s.attempt_number;
+  attempt.number = s.log_number;
   attempt.started_at_ms = s.started_at_ms;
   attempt.ended_at_ms = a.ended_at_ms;
   attempt.http_status = result.http_status;

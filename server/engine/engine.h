@@ -116,7 +116,8 @@ class Engine {
     int64_t registration_id = 0;
     store::Channel channel = store::Channel::kLog;
     std::string app_id;
-    int attempt_number = 1;
+    int attempt_number = 1;  // since the last redrive: counted against max_attempts
+    int log_number = 1;      // in the delivery's attempt log, across redrives
     int64_t started_at_ms = 0;
     int64_t received_at_ms = 0;
     bool ringing_call = false;

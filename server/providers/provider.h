@@ -43,7 +43,7 @@ struct SendRequest {
   // Unique per attempt so providers can set idempotency ids (e.g. apns-id).
   std::string attempt_id;
   int64_t delivery_id = 0;
-  int attempt_number = 1;  // 1 for the first attempt
+  int attempt_number = 1;  // 1 for the first attempt; a redriven delivery continues the count
   // Forward hooks: the app's hook this delivery goes to (registration is empty then).
   std::string hook;
 };

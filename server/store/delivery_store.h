@@ -72,7 +72,11 @@ struct DeliveryRecord {
   Channel channel = Channel::kLog;
   std::string hook;  // the forward hook's name (channel webhook); "" for a device delivery
   DeliveryState state = DeliveryState::kPending;
+  // Attempts since the last redrive: the retry policy's budget (a redrive resets it).
   int attempt_count = 0;
+  // Entries in the attempt log, across redrives (claims only): the next attempt is number
+  // attempts_logged + 1.
+  int attempts_logged = 0;
   int64_t next_attempt_at_ms = 0;
   std::string provider_message_id;
   int last_http_status = 0;

@@ -331,7 +331,11 @@ TEST_F(DeliveriesServiceTest, RetryByIdAndSince) {
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].notification.id, failed);
-  EXPECT_EQ((*claimed)[0].to_send.size(), 2u);
+  ASSERT_EQ((*claimed)[0].to_send.size(), 2u);
+  for (const store::ClaimedDelivery& d : (*claimed)[0].to_send) {
+    EXPECT_EQ(d.delivery.attempt_count, 0);    // the budget starts again
+    EXPECT_EQ(d.delivery.attempts_logged, 1);  // the numbering does not: the next is 2
+  }
 
   pb::RetryNotificationRequest since;
   since.mutable_since()->set_seconds((now_ - 3 * kDay) / 1000);
