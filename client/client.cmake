@@ -7,7 +7,7 @@ target_link_libraries(pushgate_client PUBLIC pushgate_proto absl::statusor absl:
 # Argument parsing and output formatting, separate from main() so they are unit-tested.
 add_library(pushgatectl_lib STATIC pushgatectl_args.cc pushgatectl_output.cc)
 target_include_directories(pushgatectl_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(pushgatectl_lib PUBLIC pushgate_proto absl::statusor absl::strings
+target_link_libraries(pushgatectl_lib PUBLIC pushgate_proto absl::statusor absl::strings absl::str_format
   absl::time)
 
 add_executable(pushgatectl pushgatectl.cc)

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/push_id.h"
 #include "config/config.h"
 #include "config/demo_defaults.h"
 #include "config/reload_diff.h"
@@ -26,6 +27,7 @@
 #include "http/http_server.h"
 #include "metrics/registry.h"
 #include "store/delivery_sqlite_store.h"
+#include "store/receipt_sqlite_store.h"
 #include "store/sqlite_store.h"
 #include "store/status_sqlite_store.h"
 #include "webhook/webhook_handler.h"
@@ -180,10 +182,20 @@ int Run() {
   // The Deliveries service reads through the status store: GetNotification as the delivery
   // store does, plus list, stats, redrive and watch.
   store::SqliteStatusStore status_store(store->get());
+  // Device receipts: every push carries a push id made with this installation's key.
+  store::SqliteReceiptStore receipt_store(store->get());
+  absl::StatusOr<std::string> push_id_key = receipt_store.PushIdKey();
+  if (!push_id_key.ok()) {
+    LogError("store_open_failed", {{"error", push_id_key.status().message()}});
+    return 1;
+  }
+  auto push_ids = std::make_shared<const PushIdCodec>(*std::move(push_id_key));
   metrics::Registry metrics;
   grpc_api::GrpcServerOptions grpc_options;
   grpc_options.deliveries = &status_store;
   grpc_options.metrics = &metrics;
+  grpc_options.receipts = &receipt_store;
+  grpc_options.push_ids = push_ids;
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
       grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {
@@ -196,7 +208,7 @@ int Run() {
   std::unique_ptr<engine::Engine> delivery_engine;
   if (config.engine.enabled) {
     absl::StatusOr<std::unique_ptr<engine::Engine>> started =
-        engine::StartEngine(config, deliveries->get(), &metrics);
+        engine::StartEngine(config, deliveries->get(), &metrics, push_ids);
     if (!started.ok()) {
       LogError("engine_start_failed", {{"error", started.status().message()}});
       return 1;

@@ -15,6 +15,7 @@
 #include "engine/settle.h"
 #include "engine/swappable_provider_set.h"
 #include "store/delivery_summary.h"
+#include "store/receipt_store.h"
 
 namespace pushgate::engine {
 namespace {
@@ -329,6 +330,7 @@ void Engine::SendOne(Ready& ready) {
   send.app_id = n.record.app_id;
   send.attempt_number = d.delivery.attempt_count + 1;
   send.log_number = d.delivery.attempts_logged + 1;
+  send.platform = store::ReceiptPlatform(send.channel, d.registration.input.fcm_os);
   send.started_at_ms = now;
   send.received_at_ms = n.record.received_at_ms;
   send.ringing_call = ringing;
@@ -342,7 +344,14 @@ void Engine::SendOne(Ready& ready) {
   // being copied (a registration is a dozen strings).
   request.registration = std::move(ready.delivery.registration);
   // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
-  request.attempt_id = absl::StrCat(id, "-", send.log_number);
+  // A device push carries its push id, which is also its apns-id: unique across attempts and
+  // installations, and the same again for a resend after a crash.
+  if (options_.push_ids != nullptr && !send.platform.empty()) {
+    request.push_id = options_.push_ids->Make(id, send.log_number);
+    request.attempt_id = request.push_id;
+  } else {
+    request.attempt_id = absl::StrCat(id, "-", send.log_number);
+  }
   request.delivery_id = id;
   request.attempt_number = send.log_number;
   request.hook = std::move(ready.delivery.delivery.hook);
@@ -401,6 +410,7 @@ void Engine::Settle(Answer& a) {
   }
   if (d.state == store::DeliveryState::kDelivered) {
     metrics_.Delivered(s.channel, static_cast<double>(a.ended_at_ms - s.received_at_ms) / 1000.0);
+    if (!s.platform.empty()) metrics_.DeliveredToDevice(s.channel, s.platform);
   }
 
   store::DeliveryOutcome o;
@@ -500,11 +510,13 @@ absl::Status Engine::ReloadProviders(const config::Config& config) {
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
                                                     store::DeliveryStore* store,
-                                                    metrics::Registry* metrics) {
+                                                    metrics::Registry* metrics,
+                                                    std::shared_ptr<const PushIdCodec> push_ids) {
   absl::StatusOr<std::unique_ptr<ProviderSet>> providers = BuildProviderSet(config);
   if (!providers.ok()) return providers.status();
   EngineOptions options;
   options.config = config.engine;
+  options.push_ids = std::move(push_ids);
   for (const config::App& app : config.apps) options.rules[app.app_id] = app.rules;
   // A set replaced by a reload is kept until every send it started must have ended.
   const auto drain =

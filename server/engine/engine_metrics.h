@@ -4,6 +4,7 @@
 //   pushgate_deliveries_in_flight                     handed to a provider, not yet answered
 //   pushgate_provider_config_errors_total{app,channel} our credentials/config were refused
 //   pushgate_deliveries{state}                        stored deliveries by state (at scrape)
+//   pushgate_device_pushes_delivered_total{channel,platform}  device pushes accepted (receipts)
 #ifndef PUSHGATE_ENGINE_ENGINE_METRICS_H_
 #define PUSHGATE_ENGINE_ENGINE_METRICS_H_
 
@@ -27,6 +28,8 @@ class EngineMetrics {
 
   void Answered(store::Channel channel, providers::Outcome outcome);
   void Delivered(store::Channel channel, double seconds_since_received);
+  // A device push the provider accepted: the denominator of receipt rates.
+  void DeliveredToDevice(store::Channel channel, const std::string& platform);
   void InFlight(int n);
   void ConfigError(const std::string& app_id, store::Channel channel);
 
@@ -39,6 +42,7 @@ class EngineMetrics {
   std::array<metrics::Histogram*, kChannels> latency_{};
   metrics::Gauge* in_flight_ = nullptr;
   metrics::CounterFamily* config_errors_ = nullptr;
+  metrics::CounterFamily* device_delivered_ = nullptr;
 };
 
 }  // namespace pushgate::engine

@@ -128,8 +128,13 @@ pb::NotificationType ToProtoType(const std::string& type) {
   return pb::NOTIFICATION_TYPE_UNSPECIFIED;
 }
 
-void ToProtoAttempt(const store::AttemptRecord& in, pb::Attempt* out) {
+// A device delivery's attempt shows the push id it carried (computed, never stored).
+void ToProtoAttempt(const store::AttemptRecord& in, const store::DeliveryRecord& delivery,
+                    const PushIdCodec* push_ids, pb::Attempt* out) {
   out->set_number(in.number);
+  if (push_ids != nullptr && !store::ReceiptPlatform(delivery.channel, "").empty()) {
+    out->set_push_id(push_ids->Make(delivery.id, in.number));
+  }
   if (in.started_at_ms > 0) ToProtoTimestamp(in.started_at_ms, out->mutable_start_time());
   if (in.ended_at_ms > 0) ToProtoTimestamp(in.ended_at_ms, out->mutable_end_time());
   out->set_http_status(in.http_status);
@@ -137,7 +142,8 @@ void ToProtoAttempt(const store::AttemptRecord& in, pb::Attempt* out) {
   out->set_provider_message_id(in.provider_message_id);
 }
 
-void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
+void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out,
+                     const PushIdCodec* push_ids = nullptr) {
   out->set_id(absl::StrCat(in.id));
   // A forward-hook delivery has no registration (target_hint names the hook).
   if (in.registration_id != 0) out->set_registration_id(absl::StrCat(in.registration_id));
@@ -154,8 +160,18 @@ void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out) {
   ToProtoTimestamp(in.created_at_ms, out->mutable_create_time());
   ToProtoTimestamp(in.updated_at_ms, out->mutable_update_time());
   out->mutable_attempts()->Reserve(static_cast<int>(in.attempts.size()));
-  for (const store::AttemptRecord& a : in.attempts) ToProtoAttempt(a, out->add_attempts());
+  for (const store::AttemptRecord& a : in.attempts) {
+    ToProtoAttempt(a, in, push_ids, out->add_attempts());
+  }
   out->set_target_hint(in.target_hint);
+  if (in.received_at_ms > 0) ToProtoTimestamp(in.received_at_ms, out->mutable_received_time());
+  if (in.received_device_at_ms > 0) {
+    ToProtoTimestamp(in.received_device_at_ms, out->mutable_received_device_time());
+  }
+  if (in.opened_at_ms > 0) ToProtoTimestamp(in.opened_at_ms, out->mutable_opened_time());
+  if (in.opened_device_at_ms > 0) {
+    ToProtoTimestamp(in.opened_device_at_ms, out->mutable_opened_device_time());
+  }
 }
 
 // The notification's own fields, without deliveries (what ListNotifications shows).
@@ -175,10 +191,29 @@ void ToProtoNotificationFields(const store::NotificationRecord& n, pb::Notificat
   ToProtoTimestamp(n.updated_at_ms, out->mutable_update_time());
 }
 
-void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out) {
+void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out,
+                         const PushIdCodec* push_ids) {
   ToProtoNotificationFields(in.notification, out);
   out->mutable_deliveries()->Reserve(static_cast<int>(in.deliveries.size()));
-  for (const store::DeliveryRecord& d : in.deliveries) ToProtoDelivery(d, out->add_deliveries());
+  for (const store::DeliveryRecord& d : in.deliveries) {
+    ToProtoDelivery(d, out->add_deliveries(), push_ids);
+  }
+}
+
+void AddReceiptRates(const std::vector<store::ReceiptRateRow>& rows,
+                     pb::GetStatsResponse* response) {
+  for (const store::ReceiptRateRow& row : rows) {
+    pb::ReceiptRate* r = response->add_receipt_rates();
+    r->set_channel(store::ChannelName(row.channel));
+    r->set_platform(row.platform);
+    r->set_delivered(row.delivered);
+    r->set_received(row.received);
+    r->set_opened(row.opened);
+    if (row.delivered > 0) {
+      r->set_received_rate(static_cast<double>(row.received) / static_cast<double>(row.delivered));
+      r->set_opened_rate(static_cast<double>(row.opened) / static_cast<double>(row.delivered));
+    }
+  }
 }
 
 // ---- protos -> store values ----------------------------------------------------------------
@@ -563,7 +598,7 @@ grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
     return FinishNow(context, absl::NotFoundError(absl::StrCat("no notification ", request->id(),
                                                                " in app ", request->app_id())));
   }
-  ToProtoNotification(**detail, response);
+  ToProtoNotification(**detail, response, options_.push_ids);
   return FinishNow(context, absl::OkStatus());
 }
 
@@ -630,6 +665,12 @@ grpc::ServerUnaryReactor* DeliveriesService::GetStats(grpc::CallbackServerContex
   AddCounts(stats->deliveries_by_state, response->mutable_deliveries_by_state());
   AddCounts(stats->deliveries_by_channel, response->mutable_deliveries_by_channel());
   AddCounts(stats->deliveries_by_reason, response->mutable_deliveries_by_reason());
+  if (options_.receipts != nullptr) {
+    absl::StatusOr<std::vector<store::ReceiptRateRow>> rates =
+        options_.receipts->ReceiptRates(request->app_id(), *since);
+    if (!rates.ok()) return FinishNow(context, PublicStoreError(rates.status(), kRpc));
+    AddReceiptRates(*rates, response);
+  }
   response->set_queue_depth(stats->queue_depth);
   if (stats->oldest_waiting_received_ms > 0) {
     response->set_oldest_waiting_age_seconds(

@@ -19,9 +19,11 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/push_id.h"
 #include "grpc/api_key_auth.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
 #include "store/delivery_store.h"
+#include "store/receipt_store.h"
 #include "store/status_store.h"
 
 namespace pushgate::grpc_api {
@@ -36,6 +38,10 @@ absl::StatusOr<store::RedriveScope> ValidateRetryNotificationRequest(
     const pushgate::v1::RetryNotificationRequest& request);
 
 struct DeliveriesServiceOptions {
+  // Device receipts: with a receipt store GetStats gives receipt rates; with the push id codec
+  // every device attempt shows its push id. Both optional, neither owned.
+  store::ReceiptStore* receipts = nullptr;
+  const PushIdCodec* push_ids = nullptr;
   int watch_poll_ms = 200;
   // Events a watcher may have waiting; beyond, the oldest are dropped (and counted).
   int watch_queue_limit = 256;

@@ -1,4 +1,4 @@
-// Starts pushgate's gRPC endpoint: TokenRegistry and Deliveries (API key per call), the
+// Starts pushgate's gRPC endpoint: TokenRegistry, Deliveries and Receipts (API key per call), the
 // standard health service and server reflection (no key, so grpcurl and load balancers work
 // with no .proto files and no secret). This header stays free of gRPC headers: main.cpp and
 // anything else that only starts and stops the server compile without them.
@@ -11,9 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/push_id.h"
 #include "config/config.h"
 #include "metrics/registry.h"
 #include "store/delivery_store.h"
+#include "store/receipt_store.h"
 #include "store/store.h"
 
 namespace pushgate::grpc_api {
@@ -45,6 +47,11 @@ struct GrpcServerOptions {
   store::DeliveryReader* deliveries = nullptr;
   // Where pushgate_grpc_rate_limited_total{key} is counted; null: not counted.
   metrics::Registry* metrics = nullptr;
+  // Device receipts: Receipts.ReportReceipt records into `receipts`, after `push_ids` opened
+  // the push id; Deliveries shows push ids and receipt rates. Either null: Receipts answers
+  // UNIMPLEMENTED. `receipts` must outlive the server.
+  store::ReceiptStore* receipts = nullptr;
+  std::shared_ptr<const PushIdCodec> push_ids;
 };
 
 // Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses

@@ -96,6 +96,7 @@ class ApnsProvider : public Provider {
     std::string apns_topic;
     std::string apns_environment;
     std::string attempt_id;
+    std::string push_id;
     absl::Time now;
   };
   ApnsProvider(Http2Client* client, ApnsProviderOptions options,
@@ -104,7 +105,8 @@ class ApnsProvider : public Provider {
   // says.
   absl::StatusOr<Http2Request> Build(const NotificationContent& content,
                                      const store::Registration& registration,
-                                     std::string_view attempt_id, absl::Time now) const;
+                                     std::string_view attempt_id, std::string_view push_id,
+                                     absl::Time now) const;
   void SendAttempt(Http2Request request, Recipe recipe, std::string jwt, bool renewed,
                    std::function<void(SendResult)> done);
 

@@ -59,7 +59,7 @@ void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult
     return;
   }
   auto built = BuildFcmRequest(*request.content, request.registration, project_id(), options_.now(),
-                               options_.build);
+                               options_.build, request.push_id);
   if (!built.ok()) {
     if (built.status().code() == absl::StatusCode::kOutOfRange) {
       done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));

@@ -46,6 +46,9 @@ struct SendRequest {
   int attempt_number = 1;  // 1 for the first attempt; a redriven delivery continues the count
   // Forward hooks: the app's hook this delivery goes to (registration is empty then).
   std::string hook;
+  // Device pushes: the push id (common/push_id.h) the payload carries under kPushIdKey, for the
+  // app's receipt; "" sends none.
+  std::string push_id;
 };
 
 class Provider {

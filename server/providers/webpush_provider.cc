@@ -16,6 +16,7 @@ namespace pushgate::providers {
 
 struct WebPushProvider::Delivery {
   const NotificationContent* content = nullptr;
+  std::string push_id;
   WebPushEndpoint endpoint;
   std::string ua_public;    // decoded p256dh
   std::string auth_secret;  // decoded auth
@@ -67,6 +68,7 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
   }
   auto delivery = std::make_shared<Delivery>();
   delivery->content = request.content;
+  delivery->push_id = request.push_id;
   std::optional<std::string> p256dh = Base64UrlDecode(reg.webpush_p256dh);
   std::optional<std::string> auth = Base64UrlDecode(reg.webpush_auth);
   if (reg.token.empty() || !p256dh || p256dh->size() != kWebPushPublicKeyBytes ||
@@ -102,7 +104,7 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
 
 void WebPushProvider::SendTo(std::shared_ptr<Delivery> delivery, const std::string& address,
                              WebPushShape shape) {
-  auto message = BuildWebPushMessage(*delivery->content, options_.build, shape);
+  auto message = BuildWebPushMessage(*delivery->content, options_.build, shape, delivery->push_id);
   if (!message.ok()) {
     delivery->done(LocalResult(Outcome::kPermanentFailure,
                                message.status().code() == absl::StatusCode::kOutOfRange

@@ -106,7 +106,8 @@ constexpr char kSelectNotification[] =
 constexpr char kSelectDeliveries[] =
     "SELECT id, notification_id, registration_id, channel, state, attempt_count, next_attempt_at, "
     "provider_message_id, last_http_status, last_reason, target_hint, created_at, updated_at, "
-    "attempts, hook FROM deliveries WHERE notification_id = ?1 ORDER BY id";
+    "attempts, hook, received_at, received_device_at, opened_at, opened_device_at "
+    "FROM deliveries WHERE notification_id = ?1 ORDER BY id";
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -601,6 +602,10 @@ absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(Stateme
     d.created_at_ms = Int64(*select, 11);
     d.updated_at_ms = Int64(*select, 12);
     d.hook = Text(*select, 14);
+    d.received_at_ms = Int64(*select, 15);
+    d.received_device_at_ms = Int64(*select, 16);
+    d.opened_at_ms = Int64(*select, 17);
+    d.opened_device_at_ms = Int64(*select, 18);
     const nlohmann::json log =
         nlohmann::json::parse(Text(*select, 13), nullptr, /*allow_exceptions=*/false);
     if (log.is_array()) {

@@ -85,6 +85,12 @@ struct DeliveryRecord {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   std::vector<AttemptRecord> attempts;  // filled by reads for the status API only
+  // Device receipts (receipt_store.h; status API reads only): when pushgate recorded them and
+  // the device's own times; 0 when not reported.
+  int64_t received_at_ms = 0;
+  int64_t received_device_at_ms = 0;
+  int64_t opened_at_ms = 0;
+  int64_t opened_device_at_ms = 0;
 };
 
 struct NotificationRecord {

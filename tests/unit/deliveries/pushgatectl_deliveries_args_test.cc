@@ -133,6 +133,9 @@ TEST(DeliveriesOutput, Tables) {
   EXPECT_THAT(status, HasSubstr("delivered"));
   EXPECT_THAT(status, HasSubstr("log"));
   EXPECT_THAT(status, HasSubstr("200"));
+  EXPECT_THAT(status, HasSubstr("RECEIVED"));
+  d->mutable_received_time()->set_seconds(1'700'000'000);
+  EXPECT_THAT(FormatNotification(n), HasSubstr("2023-11-14"));  // the receipt's time shows
 
   pb::ListNotificationsResponse list;
   *list.add_notifications() = n;
@@ -154,6 +157,15 @@ TEST(DeliveriesOutput, Tables) {
   stats.set_queue_depth(5);
   EXPECT_THAT(FormatStats(stats), HasSubstr("(none)"));
   EXPECT_THAT(FormatStats(stats), HasSubstr("queue depth: 5"));
+  EXPECT_THAT(FormatStats(stats), ::testing::Not(HasSubstr("device receipts")));  // none yet
+  pb::ReceiptRate* rate = stats.add_receipt_rates();
+  rate->set_channel("fcm");
+  rate->set_platform("android");
+  rate->set_delivered(8);
+  rate->set_received(6);
+  rate->set_received_rate(0.75);
+  EXPECT_THAT(FormatStats(stats), HasSubstr("device receipts"));
+  EXPECT_THAT(FormatStats(stats), ::testing::ContainsRegex("fcm +android +8 +6 +0 +75.0 +0.0"));
   pb::RetryNotificationResponse redriven;
   redriven.set_redriven_count(1);
   EXPECT_EQ(FormatRedriven(redriven), "redriven 1 delivery\n");
