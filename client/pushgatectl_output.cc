@@ -244,6 +244,29 @@ std::string FormatRedriven(const pb::RetryNotificationResponse& r) {
                       r.redriven_count() == 1 ? " delivery" : " deliveries", "\n");
 }
 
+std::string FormatPreview(const pb::PreviewNotificationResponse& r) {
+  std::string out =
+      absl::StrCat("recipient ", r.uid(), "  kind ", r.kind(), "  rules ",
+                   r.rules_applied().empty() ? "-" : absl::StrJoin(r.rules_applied(), ","), "\n");
+  if (r.requests().empty()) return out + "no targets: nothing would be sent\n";
+  for (const pb::PreviewedRequest& q : r.requests()) {
+    absl::StrAppend(&out, "\n== ", ChannelWord(q.channel()), " ", OrDash(q.target_hint()));
+    if (!q.registration_id().empty())
+      absl::StrAppend(&out, " (registration ", q.registration_id(), ")");
+    absl::StrAppend(&out, "\n");
+    if (!q.skipped_reason().empty()) {
+      absl::StrAppend(&out, "not sent: ", q.skipped_reason(), "\n");
+      continue;
+    }
+    absl::StrAppend(&out, q.method(), " ", q.url(), "\n");
+    for (const pb::HttpHeader& h : q.headers())
+      absl::StrAppend(&out, h.name(), ": ", h.value(), "\n");
+    absl::StrAppend(&out, "\n", q.body(), "\n");
+    if (!q.note().empty()) absl::StrAppend(&out, "(", q.note(), ")\n");
+  }
+  return out;
+}
+
 std::string FormatError(const absl::Status& status) {
   return absl::StrCat("error: ", absl::StatusCodeToString(status.code()), ": ", status.message(),
                       "\n");

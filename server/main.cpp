@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -196,6 +197,16 @@ int Run() {
   grpc_options.metrics = &metrics;
   grpc_options.receipts = &receipt_store;
   grpc_options.push_ids = push_ids;
+  // The engine starts after the gRPC server; until it runs, a preview answers UNAVAILABLE.
+  std::atomic<engine::Engine*> preview_engine{nullptr};
+  grpc_options.preview = [&preview_engine](const std::string& app_id, const std::string& uid,
+                                           const std::string& payload,
+                                           const std::vector<store::Registration>& active)
+      -> absl::StatusOr<engine::NotificationPreview> {
+    engine::Engine* e = preview_engine.load();
+    if (e == nullptr) return absl::UnavailableError("the delivery engine is not running");
+    return e->Preview(app_id, uid, payload, active);
+  };
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
       grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {
@@ -214,6 +225,7 @@ int Run() {
       return 1;
     }
     delivery_engine = *std::move(started);
+    preview_engine.store(delivery_engine.get());
   } else {
     LogWarn("engine_disabled", {{"why", "engine.enabled is false: notifications are stored only"}});
   }

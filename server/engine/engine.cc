@@ -45,6 +45,15 @@ Engine::Engine(EngineOptions options, store::DeliveryStore* store,
 
 Engine::~Engine() { Stop(); }
 
+absl::StatusOr<NotificationPreview> Engine::Preview(
+    const std::string& app_id, const std::string& uid, const std::string& payload,
+    const std::vector<store::Registration>& active) {
+  PlanOptions plan;
+  plan.call_expiry_seconds = options_.config.call_expiry_seconds;
+  return PreviewNotification(app_id, uid, payload, active, RulesOf(app_id), *providers_, plan,
+                             Now());
+}
+
 const config::RulesConfig& Engine::RulesOf(const std::string& app_id) const {
   static const config::RulesConfig* const kNone = new config::RulesConfig();
   auto it = options_.rules.find(app_id);

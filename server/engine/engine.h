@@ -47,6 +47,7 @@
 #include "common/push_id.h"
 #include "config/config.h"
 #include "engine/engine_metrics.h"
+#include "engine/preview.h"
 #include "engine/provider_set.h"
 #include "engine/retry_policy.h"
 #include "metrics/registry.h"
@@ -109,6 +110,11 @@ class Engine {
   // are shut down once they cannot have any left. Errors (the new set cannot be built): the
   // old providers stay. FAILED_PRECONDITION for an engine not made by StartEngine.
   absl::Status ReloadProviders(const config::Config& config);
+  // Deliveries.PreviewNotification (engine/preview.h) with this engine's rules and providers;
+  // any thread. `active`: the recipient's active registrations.
+  absl::StatusOr<NotificationPreview> Preview(const std::string& app_id, const std::string& uid,
+                                              const std::string& payload,
+                                              const std::vector<store::Registration>& active);
   EngineStats Stats() const;
 
  private:

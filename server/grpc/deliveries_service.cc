@@ -16,6 +16,7 @@
 #include "grpc/registration_validation.h"
 #include "grpc/registry_mapping.h"
 #include "grpc/status_convert.h"
+#include "webhook/envelope.h"
 
 namespace pushgate::grpc_api {
 namespace {
@@ -707,6 +708,69 @@ grpc::ServerUnaryReactor* DeliveriesService::RetryNotification(
       });
   if (!submitted.ok()) reactor->Finish(ToGrpcStatus(PublicStoreError(submitted, kRpc)));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* DeliveriesService::PreviewNotification(
+    grpc::CallbackServerContext* context, const pb::PreviewNotificationRequest* request,
+    pb::PreviewNotificationResponse* response) {
+  constexpr std::string_view kRpc = "PreviewNotification";
+  if (options_.registry == nullptr || !options_.preview) {
+    return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  }
+  // The body as the webhook would take it; the recipient is the body's unless given.
+  absl::Status valid = ValidateAppId(request->app_id());
+  std::string uid = request->uid();
+  if (valid.ok() && request->payload_json().empty()) valid = Invalid("payload_json", "required");
+  if (valid.ok()) {
+    absl::StatusOr<webhook::Envelope> envelope = webhook::ParseEnvelope(request->payload_json());
+    if (!envelope.ok()) {
+      valid = Invalid("payload_json", envelope.status().message());
+    } else if (envelope->app_id != request->app_id()) {
+      valid = Invalid("payload_json", "its appId is not app_id");
+    } else if (uid.empty()) {
+      uid = envelope->uid;
+    }
+  }
+  if (valid.ok() && uid.size() > 256) valid = Invalid("uid", "longer than 256 bytes");
+  if (absl::Status s = Admit(*auth_, *context, valid, request->app_id(), Access::kDeliveriesRead);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
+  store::ListTokensQuery query;
+  query.app_id = request->app_id();
+  query.uid = uid;
+  query.active_only = true;
+  query.limit = 1000;
+  absl::StatusOr<std::vector<store::Registration>> active = options_.registry->ListTokens(query);
+  if (!active.ok()) return FinishNow(context, PublicStoreError(active.status(), kRpc));
+  absl::StatusOr<engine::NotificationPreview> preview =
+      options_.preview(request->app_id(), uid, request->payload_json(), *active);
+  if (!preview.ok()) {
+    const absl::Status& s = preview.status();
+    return FinishNow(context, absl::IsInvalidArgument(s) ? Invalid("payload_json", s.message())
+                                                         : PublicStoreError(s, kRpc));
+  }
+  response->set_uid(uid);
+  response->set_kind(preview->kind);
+  for (const std::string& rule : preview->rules_applied) response->add_rules_applied(rule);
+  for (const engine::DeliveryPreview& d : preview->deliveries) {
+    pb::PreviewedRequest* r = response->add_requests();
+    if (d.registration_id != 0) r->set_registration_id(absl::StrCat(d.registration_id));
+    r->set_hook(d.hook);
+    r->set_channel(ToProtoChannel(d.channel));
+    r->set_target_hint(d.target_hint);
+    r->set_skipped_reason(d.skipped_reason);
+    r->set_method(d.request.method);
+    r->set_url(d.request.url);
+    for (const auto& [name, value] : d.request.headers) {
+      pb::HttpHeader* h = r->add_headers();
+      h->set_name(name);
+      h->set_value(value);
+    }
+    r->set_body(d.request.body);
+    r->set_note(d.request.note);
+  }
+  return FinishNow(context, absl::OkStatus());
 }
 
 }  // namespace pushgate::grpc_api

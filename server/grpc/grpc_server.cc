@@ -22,11 +22,13 @@
 namespace pushgate::grpc_api {
 namespace {
 
-DeliveriesServiceOptions DeliveriesOptions(store::ReceiptStore* receipts,
+DeliveriesServiceOptions DeliveriesOptions(const GrpcServerOptions& server, store::Store* store,
                                            const std::shared_ptr<const PushIdCodec>& push_ids) {
   DeliveriesServiceOptions options;
-  options.receipts = receipts;
+  options.receipts = server.receipts;
   options.push_ids = push_ids.get();
+  options.registry = store;
+  options.preview = server.preview;
   return options;
 }
 
@@ -36,7 +38,7 @@ class GrpcServerImpl final : public GrpcServer {
       : auth_(config.apps, config.limits.grpc),
         push_ids_(std::move(options.push_ids)),
         registry_(store, &auth_, options.now_ms ? options.now_ms : SystemNowMs(), &replies_),
-        deliveries_(&auth_, options.deliveries, DeliveriesOptions(options.receipts, push_ids_)),
+        deliveries_(&auth_, options.deliveries, DeliveriesOptions(options, store, push_ids_)),
         receipts_(&auth_, options.receipts, push_ids_.get(),
                   options.now_ms ? options.now_ms : SystemNowMs(), &replies_, options.metrics) {
     if (options.metrics != nullptr) {

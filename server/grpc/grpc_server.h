@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/push_id.h"
 #include "config/config.h"
+#include "engine/preview.h"
 #include "metrics/registry.h"
 #include "store/delivery_store.h"
 #include "store/receipt_store.h"
@@ -52,6 +53,12 @@ struct GrpcServerOptions {
   // UNIMPLEMENTED. `receipts` must outlive the server.
   store::ReceiptStore* receipts = nullptr;
   std::shared_ptr<const PushIdCodec> push_ids;
+  // Deliveries.PreviewNotification: what the engine would send (Engine::Preview); unset, that
+  // RPC answers UNIMPLEMENTED. The recipient's registrations are read from `store`.
+  std::function<absl::StatusOr<engine::NotificationPreview>(
+      const std::string& app_id, const std::string& uid, const std::string& payload,
+      const std::vector<store::Registration>& active)>
+      preview;
 };
 
 // Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses

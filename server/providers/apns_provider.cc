@@ -111,6 +111,23 @@ absl::StatusOr<Http2Request> ApnsProvider::Build(const NotificationContent& cont
   return http;
 }
 
+absl::StatusOr<RequestPreview> ApnsProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  absl::StatusOr<Http2Request> http = Build(*request.content, request.registration,
+                                            request.attempt_id, request.push_id, options_.now());
+  if (!http.ok()) return http.status();
+  RequestPreview preview;
+  preview.method = http->method;
+  preview.url = http->url;
+  preview.headers = std::move(http->headers);
+  // Token auth signs a provider token; certificate auth has no header (the TLS client
+  // certificate authenticates).
+  if (token_cache_)
+    preview.headers.emplace_back("authorization", absl::StrCat("bearer ", kRedacted));
+  preview.body = std::move(http->body);
+  return preview;
+}
+
 void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
   if (request.content == nullptr) {
     done(LocalResult(Outcome::kPermanentFailure, "no notification content"));

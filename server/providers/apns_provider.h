@@ -76,6 +76,7 @@ class ApnsProvider : public Provider {
   // 403 ExpiredProviderToken renews the token once (see ApnsTokenCache::ForceRenew) and resends
   // once with the same apns-id; every other answer is settled by ClassifyApnsAnswer.
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 
   // The HTTP/2 pool of an environment: APNs binds a team to a connection (§2.1), so pools
   // never mix credentials or environments.

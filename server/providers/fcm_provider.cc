@@ -80,6 +80,20 @@ void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult
   SendWithToken(std::move(http), /*refreshed=*/false, std::move(done));
 }
 
+absl::StatusOr<RequestPreview> FcmProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  auto built = BuildFcmRequest(*request.content, request.registration, project_id(), options_.now(),
+                               options_.build, request.push_id);
+  if (!built.ok()) return built.status();
+  RequestPreview preview;
+  preview.method = "POST";
+  preview.url = absl::StrCat(options_.endpoints.fcm_url, built->path);
+  preview.headers = {{"content-type", "application/json; charset=UTF-8"},
+                     {"authorization", absl::StrCat("Bearer ", kRedacted)}};
+  preview.body = std::move(built->body);
+  return preview;
+}
+
 void FcmProvider::SendWithToken(std::shared_ptr<const Http2Request> request, bool refreshed,
                                 std::function<void(SendResult)> done) {
   token_source_->GetToken([this, request = std::move(request), refreshed,

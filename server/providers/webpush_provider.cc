@@ -102,6 +102,31 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
       });
 }
 
+absl::StatusOr<RequestPreview> WebPushProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  const store::RegistrationInput& reg = request.registration.input;
+  if (reg.platform != store::Platform::kWebPush) {
+    return absl::FailedPreconditionError("not a Web Push registration");
+  }
+  // The policy only (no lookup): a preview never resolves or connects.
+  auto endpoint = ParseWebPushEndpoint(reg.token);
+  if (!endpoint.ok()) return endpoint.status();
+  auto message =
+      BuildWebPushMessage(*request.content, options_.build, WebPushShape::kFull, request.push_id);
+  if (!message.ok()) return message.status();
+  RequestPreview preview;
+  preview.method = "POST";
+  preview.url = reg.token;
+  preview.headers = std::move(message->headers);
+  preview.headers.emplace_back("authorization",
+                               absl::StrCat("vapid t=", kRedacted, ", k=", public_key()));
+  preview.body = std::move(message->json);
+  preview.note =
+      "the body is sent encrypted (aes128gcm) to the subscription's keys; shown before "
+      "encryption";
+  return preview;
+}
+
 void WebPushProvider::SendTo(std::shared_ptr<Delivery> delivery, const std::string& address,
                              WebPushShape shape) {
   auto message = BuildWebPushMessage(*delivery->content, options_.build, shape, delivery->push_id);

@@ -205,5 +205,82 @@ TEST_F(ReceiptsTest, EveryDevicePushCarriesItsPushIdAndTheAppReportsReceipts) {
             std::string::npos);
 }
 
+// The dry run: the same registrations get the exact requests their providers would receive,
+// credentials redacted, and nothing reaches a fake or the database.
+TEST_F(ReceiptsTest, PreviewShowsEachProvidersRequestAndNothingIsSentOrStored) {
+  StartGateway();
+  const std::string uid = "cometchat-uid-2";
+  Register(uid, "iphone", v1::PLATFORM_APNS, kAlertToken, [](v1::RegisterTokenRequest& req) {
+    req.mutable_apns()->set_topic(FakeApns::kBundle);
+    req.mutable_apns()->set_environment(v1::APNS_ENVIRONMENT_SANDBOX);
+  });
+  RegisterFcm(uid, "pixel", kAndroidToken, v1::DEVICE_OS_ANDROID);
+  RegisterWebPush(uid, "firefox", push_.Subscribe());
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer test-api-key");
+  v1::PreviewNotificationRequest req;
+  req.set_app_id("app123");
+  req.set_payload_json(Fixture("chat"));
+  v1::PreviewNotificationResponse preview;
+  grpc::Status s = deliveries_->PreviewNotification(&ctx, req, &preview);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(preview.uid(), uid);
+  EXPECT_EQ(preview.kind(), "chat");
+  ASSERT_EQ(preview.requests_size(), 3) << preview.DebugString();
+  std::map<v1::Channel, v1::PreviewedRequest> by_channel;
+  for (const v1::PreviewedRequest& r : preview.requests()) by_channel[r.channel()] = r;
+  auto header = [](const v1::PreviewedRequest& r, const std::string& name) {
+    for (const v1::HttpHeader& h : r.headers()) {
+      if (h.name() == name) return h.value();
+    }
+    return std::string("(absent)");
+  };
+
+  const v1::PreviewedRequest& apns = by_channel[v1::CHANNEL_APNS];
+  EXPECT_EQ(apns.skipped_reason(), "");
+  EXPECT_EQ(apns.method(), "POST");
+  EXPECT_NE(apns.url().find(std::string("/3/device/") + kAlertToken), std::string::npos);
+  EXPECT_EQ(header(apns, "apns-topic"), FakeApns::kBundle);
+  EXPECT_EQ(header(apns, "authorization"), "bearer <redacted>");
+  const json apns_body = json::parse(apns.body());
+  EXPECT_EQ(apns_body["aps"]["alert"]["body"], "Hello!");
+  EXPECT_TRUE(apns_body.contains("pushgate_push_id"));
+
+  const v1::PreviewedRequest& fcm = by_channel[v1::CHANNEL_FCM];
+  EXPECT_NE(fcm.url().find("/messages:send"), std::string::npos) << fcm.url();
+  EXPECT_EQ(header(fcm, "authorization"), "Bearer <redacted>");
+  EXPECT_EQ(json::parse(fcm.body())["message"]["token"], kAndroidToken);
+
+  const v1::PreviewedRequest& web = by_channel[v1::CHANNEL_WEBPUSH];
+  EXPECT_EQ(header(web, "authorization").rfind("vapid t=<redacted>, k=", 0), 0u)
+      << header(web, "authorization");
+  EXPECT_EQ(json::parse(web.body())["body"], "Hello!");
+  EXPECT_FALSE(web.note().empty());
+
+  // Nothing of a credential, nothing sent, nothing stored.
+  EXPECT_EQ(preview.DebugString().find("BEGIN"), std::string::npos);
+  EXPECT_TRUE(apns_.Requests().empty());
+  EXPECT_TRUE(fcm_.Sends().empty());
+  EXPECT_TRUE(push_.Requests().empty());
+  grpc::ClientContext list_ctx;
+  list_ctx.AddMetadata("authorization", "Bearer test-api-key");
+  v1::ListNotificationsRequest list_req;
+  list_req.set_app_id("app123");
+  v1::ListNotificationsResponse list;
+  ASSERT_TRUE(deliveries_->ListNotifications(&list_ctx, list_req, &list).ok());
+  EXPECT_EQ(list.notifications_size(), 0);
+
+  // A body the webhook would refuse is refused the same way, naming the field.
+  grpc::ClientContext bad_ctx;
+  bad_ctx.AddMetadata("authorization", "Bearer test-api-key");
+  json bad = json::parse(Fixture("chat"));
+  bad["data"]["to"].erase("uid");
+  req.set_payload_json(bad.dump());
+  s = deliveries_->PreviewNotification(&bad_ctx, req, &preview);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("data.to.uid"), std::string::npos) << s.error_message();
+}
+
 }  // namespace
 }  // namespace pushgate::testing

@@ -171,5 +171,45 @@ TEST(DeliveriesOutput, Tables) {
   EXPECT_EQ(FormatRedriven(redriven), "redriven 1 delivery\n");
 }
 
+TEST(DeliveriesArgs, PreviewTakesAFileAndAnOptionalUid) {
+  auto a = Parse({"preview", "--app=demo", "--file", "payload.json", "--uid=bob"});
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->command, Command::kPreview);
+  const pb::PreviewNotificationRequest r = BuildPreviewRequest(*a, "{\"appId\":\"demo\"}");
+  EXPECT_EQ(r.app_id(), "demo");
+  EXPECT_EQ(r.uid(), "bob");
+  EXPECT_EQ(r.payload_json(), "{\"appId\":\"demo\"}");
+  ExpectUsageError({"preview", "--app=demo"}, "preview needs --file");
+  ExpectUsageError({"preview", "--file=p.json"}, "--app is required");
+  ExpectUsageError({"stats", "--app=demo", "--file=p.json"}, "--file does not apply to 'stats'");
+}
+
+TEST(DeliveriesOutput, PreviewShowsEachRequestOrWhyNot) {
+  pb::PreviewNotificationResponse r;
+  r.set_uid("bob");
+  r.set_kind("chat");
+  r.add_rules_applied("privacy");
+  pb::PreviewedRequest* q = r.add_requests();
+  q->set_channel(pb::CHANNEL_FCM);
+  q->set_target_hint("abcdefgh…");
+  q->set_registration_id("3");
+  q->set_method("POST");
+  q->set_url("https://fcm.googleapis.com/v1/projects/p/messages:send");
+  pb::HttpHeader* h = q->add_headers();
+  h->set_name("authorization");
+  h->set_value("Bearer <redacted>");
+  q->set_body("{\"message\":{}}");
+  pb::PreviewedRequest* skipped = r.add_requests();
+  skipped->set_channel(pb::CHANNEL_APNS);
+  skipped->set_skipped_reason("no_provider");
+  const std::string out = FormatPreview(r);
+  EXPECT_THAT(out, HasSubstr("recipient bob  kind chat  rules privacy"));
+  EXPECT_THAT(out, HasSubstr("POST https://fcm.googleapis.com/v1/projects/p/messages:send\n"
+                             "authorization: Bearer <redacted>\n\n{\"message\":{}}\n"));
+  EXPECT_THAT(out, HasSubstr("not sent: no_provider"));
+  EXPECT_EQ(FormatPreview(pb::PreviewNotificationResponse()),
+            "recipient   kind   rules -\nno targets: nothing would be sent\n");
+}
+
 }  // namespace
 }  // namespace pushgate::ctl
