@@ -449,11 +449,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
       }
       for (const store::DeliveryRecord& d : c.deliveries) {
         if (!sent_deliveries_.insert({d.updated_at_ms, d.id}).second) continue;
-        pb::NotificationEvent& e = Enqueue(n, queue_limit);
-        ToProtoDelivery(d, e.mutable_delivery());
-        ToProtoTimestamp(d.updated_at_ms, e.mutable_event_time());
+        pb::NotificationEvent* e = Enqueue(n, queue_limit);
+        if (e == nullptr) return FinishBehindLocked(queue_limit);
+        ToProtoDelivery(d, e->mutable_delivery());
+        ToProtoTimestamp(d.updated_at_ms, e->mutable_event_time());
       }
-      if (sent_notifications_.insert({n.updated_at_ms, n.id}).second) Enqueue(n, queue_limit);
+      if (sent_notifications_.insert({n.updated_at_ms, n.id}).second &&
+          Enqueue(n, queue_limit) == nullptr) {
+        return FinishBehindLocked(queue_limit);
+      }
       newest_ms_ = std::max(newest_ms_, n.updated_at_ms);
     }
     // What fell out of the window can no longer come back from the query.
@@ -481,27 +485,33 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
 
   void OnDone() override {
     service_->RemoveWatcher(this);
-    if (dropped_ > 0) {
-      LogInfo("watch_events_dropped", {{"app_id", app_id_}, {"dropped", absl::StrCat(dropped_)}});
-    }
     delete this;
   }
 
  private:
-  pb::NotificationEvent& Enqueue(const store::NotificationRecord& n, int queue_limit) {
-    // A slow watcher loses the oldest events rather than growing without bound; live
-    // debugging wants what happens now.
-    while (static_cast<int>(queue_.size()) >= queue_limit && !queue_.empty()) {
-      queue_.pop_front();
-      ++dropped_;
-    }
+  // Null when the watcher already has `queue_limit` events waiting: it is too slow to follow,
+  // and a stream that silently skipped events would show transitions that never happened.
+  pb::NotificationEvent* Enqueue(const store::NotificationRecord& n, int queue_limit) {
+    if (static_cast<int>(queue_.size()) >= queue_limit) return nullptr;
     pb::NotificationEvent& e = queue_.emplace_back();
     ToProtoTimestamp(n.updated_at_ms, e.mutable_event_time());
     e.set_notification_id(absl::StrCat(n.id));
     e.set_uid(n.uid);
     e.set_state(ToProtoNotificationState(n.state));
     e.set_outcome(ToProtoOutcome(n.outcome));
-    return e;
+    return &e;
+  }
+
+  // Ends the stream of a watcher that fell behind, with a status that says so; what it missed
+  // is in ListNotifications / GetNotification.
+  void FinishBehindLocked(int queue_limit) {
+    if (finished_) return;
+    finished_ = true;
+    queue_.clear();
+    LogInfo("watch_ended_behind", {{"app_id", app_id_}, {"limit", absl::StrCat(queue_limit)}});
+    Finish(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+        "watcher fell behind: more than ", queue_limit,
+        " events waiting; watch again, and read what was missed with ListNotifications"))));
   }
 
   void WriteNextLocked() {
@@ -535,7 +545,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
   pb::NotificationEvent current_;            // the event being written
   bool writing_ = false;                     // guarded by mu_
   bool finished_ = false;                    // guarded by mu_
-  int64_t dropped_ = 0;                      // guarded by mu_ (read in OnDone, after all)
 };
 
 // ---- the service ----------------------------------------------------------------------------

@@ -54,7 +54,8 @@ struct DeliveriesServiceOptions {
       const std::vector<store::Registration>& active)>
       preview;
   int watch_poll_ms = 200;
-  // Events a watcher may have waiting; beyond, the oldest are dropped (and counted).
+  // Events a watcher may have waiting; one more ends its stream with RESOURCE_EXHAUSTED (a
+  // stream that skipped events would show transitions that never happened).
   int watch_queue_limit = 256;
 };
 
