@@ -207,6 +207,16 @@ absl::StatusOr<pb::RetryNotificationResponse> PushgateClient::RetryNotification(
       request);
 }
 
+absl::StatusOr<pb::PreviewNotificationResponse> PushgateClient::PreviewNotification(
+    const pb::PreviewNotificationRequest& request) {
+  return Unary<pb::PreviewNotificationResponse>(
+      authorization_, timeout_,
+      [&](auto* ctx, const auto& req, auto* resp) {
+        return stubs_->deliveries->PreviewNotification(ctx, req, resp);
+      },
+      request);
+}
+
 absl::Status PushgateClient::WatchNotifications(
     const pb::WatchNotificationsRequest& request,
     const std::function<bool(const pb::NotificationEvent&)>& on_event) {

@@ -80,6 +80,8 @@ class PushgateClient {
       const pushgate::v1::GetStatsRequest& request);
   absl::StatusOr<pushgate::v1::RetryNotificationResponse> RetryNotification(
       const pushgate::v1::RetryNotificationRequest& request);
+  absl::StatusOr<pushgate::v1::PreviewNotificationResponse> PreviewNotification(
+      const pushgate::v1::PreviewNotificationRequest& request);
   // Streams events to `on_event` (on the calling thread) until the server ends the stream,
   // the connection fails, or `on_event` returns false (then OK). No deadline: a watch lasts
   // as long as the caller wants it.

@@ -2,7 +2,9 @@
 // pushgatectl_args / pushgatectl_output; this file only runs the chosen command.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -87,6 +89,18 @@ int Run(const CtlArgs& args) {
     case pushgate::ctl::Command::kStats:
       return Print(client->GetStats(pushgate::ctl::BuildGetStatsRequest(args)), args.json,
                    pushgate::ctl::FormatStats);
+    case pushgate::ctl::Command::kPreview: {
+      std::ifstream in(args.file, std::ios::binary);
+      if (!in) {
+        std::cerr << "pushgatectl: cannot read " << args.file << "\n";
+        return 2;
+      }
+      std::stringstream payload;
+      payload << in.rdbuf();
+      return Print(
+          client->PreviewNotification(pushgate::ctl::BuildPreviewRequest(args, payload.str())),
+          args.json, pushgate::ctl::FormatPreview);
+    }
     case pushgate::ctl::Command::kRetry:
       return Print(client->RetryNotification(pushgate::ctl::BuildRetryRequest(args, absl::Now())),
                    args.json, pushgate::ctl::FormatRedriven);

@@ -24,7 +24,8 @@ enum : unsigned {
   kWatch = 1u << 5,
   kStats = 1u << 6,
   kRetry = 1u << 7,
-  kAny = kReg | kUnreg | kList | kStatus | kNotes | kWatch | kStats | kRetry,
+  kPreview = 1u << 8,
+  kAny = kReg | kUnreg | kList | kStatus | kNotes | kWatch | kStats | kRetry | kPreview,
 };
 
 struct FlagSpec {
@@ -44,7 +45,8 @@ const std::map<std::string, FlagSpec>& Flags() {
       {"server_name", {false, kAny}},
       {"json", {true, kAny}},
       {"app", {false, kAny}},
-      {"uid", {false, kReg | kUnreg | kList | kNotes | kWatch}},
+      {"uid", {false, kReg | kUnreg | kList | kNotes | kWatch | kPreview}},
+      {"file", {false, kPreview}},
       {"session", {false, kReg | kUnreg}},
       {"platform", {false, kReg | kUnreg}},
       {"token", {false, kReg | kUnreg}},
@@ -92,6 +94,8 @@ unsigned CommandBit(Command c) {
       return kStats;
     case Command::kRetry:
       return kRetry;
+    case Command::kPreview:
+      return kPreview;
     case Command::kHelp:
       break;
   }
@@ -116,6 +120,8 @@ const char* CommandName(Command c) {
       return "stats";
     case Command::kRetry:
       return "retry";
+    case Command::kPreview:
+      return "preview";
     case Command::kHelp:
       break;
   }
@@ -235,10 +241,12 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
     out.command = Command::kStats;
   } else if (*command == "retry") {
     out.command = Command::kRetry;
+  } else if (*command == "preview") {
+    out.command = Command::kPreview;
   } else {
     return Usage(absl::StrCat("unknown command '", *command,
                               "' (expected register, unregister, tokens, status, list, watch, "
-                              "stats or retry)"));
+                              "stats, retry or preview)"));
   }
   if (operand) out.id = *operand;
 
@@ -377,6 +385,8 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
       s = ParseTimeOrAgo("since", v, &out.since, &out.since_ago);
     } else if (f.name == "until") {
       s = ParseTimeOrAgo("until", v, &out.until, &out.until_ago);
+    } else if (f.name == "file") {
+      out.file = v;
     } else if (f.name == "window") {
       if (!absl::ParseDuration(v, &out.window) || out.window < absl::Seconds(1)) {
         return Usage(absl::StrCat("--window: expected a duration like 1h or 15m, got '", v, "'"));
@@ -469,6 +479,9 @@ absl::StatusOr<CtlArgs> ParseArgs(const std::vector<std::string>& args, const En
       if (by_id == by_time) return Usage("retry needs exactly one of --id or --since");
       break;
     }
+    case Command::kPreview:
+      if (out.file.empty()) return Usage("preview needs --file <webhook body JSON>");
+      break;
     case Command::kList:
     case Command::kWatch:
     case Command::kStats:
@@ -504,6 +517,8 @@ commands:
   watch        stream state changes live until Ctrl-C   --app [--uid u]
   stats        counts by state, channel and reason    --app [--window 1h]
   retry        redrive failed deliveries             --app (--id <id> | --since T)
+  preview      what each provider would receive for a webhook body, credentials
+               redacted; nothing is stored or sent   --app --file payload.json [--uid u]
   T is an RFC 3339 time (2026-11-28T09:00:00Z) or a duration before now (1h, 30m).
 
 flags for every command:
@@ -642,6 +657,14 @@ pb::RetryNotificationRequest BuildRetryRequest(const CtlArgs& a, absl::Time now)
   } else if (auto t = Resolve(a.since, a.since_ago, now)) {
     SetTime(*t, r.mutable_since());
   }
+  return r;
+}
+
+pb::PreviewNotificationRequest BuildPreviewRequest(const CtlArgs& a, const std::string& payload) {
+  pb::PreviewNotificationRequest r;
+  r.set_app_id(a.app);
+  r.set_payload_json(payload);
+  r.set_uid(a.uid);
   return r;
 }
 

@@ -2,7 +2,7 @@
 // without a process environment), and turned into request messages.
 //
 //   pushgatectl [flags] register|unregister|tokens [flags]
-//   pushgatectl [flags] status <id> | list | watch | stats | retry [flags]
+//   pushgatectl [flags] status <id> | list | watch | stats | retry | preview [flags]
 //
 // Flags take `--name=value` or `--name value`; '-' and '_' are interchangeable in names.
 #ifndef PUSHGATE_CLIENT_PUSHGATECTL_ARGS_H_
@@ -32,6 +32,7 @@ enum class Command {
   kWatch,
   kStats,
   kRetry,
+  kPreview,
 };
 enum class UnregisterBy { kToken, kSession, kUser };
 
@@ -76,6 +77,8 @@ struct CtlArgs {
   std::optional<absl::Duration> until_ago;
   // stats
   absl::Duration window = absl::ZeroDuration();  // 0: the server's default (1 h)
+  // preview: the webhook body's file
+  std::string file;
 };
 
 // Looks up an environment variable; nullopt when unset.
@@ -98,6 +101,9 @@ pushgate::v1::ListNotificationsRequest BuildListNotificationsRequest(const CtlAr
 pushgate::v1::WatchNotificationsRequest BuildWatchRequest(const CtlArgs& args);
 pushgate::v1::GetStatsRequest BuildGetStatsRequest(const CtlArgs& args);
 pushgate::v1::RetryNotificationRequest BuildRetryRequest(const CtlArgs& args, absl::Time now);
+// `payload`: the contents of --file.
+pushgate::v1::PreviewNotificationRequest BuildPreviewRequest(const CtlArgs& args,
+                                                             const std::string& payload);
 
 }  // namespace pushgate::ctl
 

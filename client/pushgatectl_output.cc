@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace pushgate::ctl {
@@ -174,13 +175,16 @@ std::string FormatTokens(const pb::ListTokensResponse& response) {
 std::string FormatNotification(const pb::Notification& n) {
   std::string out = Table({kNotificationHeader, NotificationRow(n)});
   if (n.deliveries().empty()) return out + "no deliveries\n";
-  std::vector<std::vector<std::string>> rows = {
-      {"DELIVERY", "CHANNEL", "STATE", "ATTEMPTS", "HTTP", "REASON", "TARGET", "UPDATED"}};
+  std::vector<std::vector<std::string>> rows = {{"DELIVERY", "CHANNEL", "STATE", "ATTEMPTS", "HTTP",
+                                                 "REASON", "TARGET", "UPDATED", "RECEIVED",
+                                                 "OPENED"}};
   for (const pb::Delivery& d : n.deliveries()) {
-    rows.push_back(
-        {d.id(), ChannelWord(d.channel()), DeliveryWord(d.state()), absl::StrCat(d.attempt_count()),
-         d.last_http_status() == 0 ? "-" : absl::StrCat(d.last_http_status()),
-         OrDash(d.last_reason()), OrDash(Shorten(d.target_hint(), 30)), Time(d.update_time())});
+    rows.push_back({d.id(), ChannelWord(d.channel()), DeliveryWord(d.state()),
+                    absl::StrCat(d.attempt_count()),
+                    d.last_http_status() == 0 ? "-" : absl::StrCat(d.last_http_status()),
+                    OrDash(d.last_reason()), OrDash(Shorten(d.target_hint(), 30)),
+                    Time(d.update_time()), d.has_received_time() ? Time(d.received_time()) : "-",
+                    d.has_opened_time() ? Time(d.opened_time()) : "-"});
   }
   absl::StrAppend(&out, "\n", Table(rows));
   return out;
@@ -221,12 +225,46 @@ std::string FormatStats(const pb::GetStatsResponse& r) {
   std::string out = Table(rows);
   absl::StrAppend(&out, "queue depth: ", r.queue_depth(),
                   "  oldest waiting: ", r.oldest_waiting_age_seconds(), "s\n");
+  if (!r.receipt_rates().empty()) {
+    std::vector<std::vector<std::string>> receipts = {
+        {"CHANNEL", "PLATFORM", "DELIVERED", "RECEIVED", "OPENED", "RECEIVED%", "OPENED%"}};
+    for (const pb::ReceiptRate& rate : r.receipt_rates()) {
+      receipts.push_back({rate.channel(), OrDash(rate.platform()), absl::StrCat(rate.delivered()),
+                          absl::StrCat(rate.received()), absl::StrCat(rate.opened()),
+                          absl::StrFormat("%.1f", 100 * rate.received_rate()),
+                          absl::StrFormat("%.1f", 100 * rate.opened_rate())});
+    }
+    absl::StrAppend(&out, "\ndevice receipts\n", Table(receipts));
+  }
   return out;
 }
 
 std::string FormatRedriven(const pb::RetryNotificationResponse& r) {
   return absl::StrCat("redriven ", r.redriven_count(),
                       r.redriven_count() == 1 ? " delivery" : " deliveries", "\n");
+}
+
+std::string FormatPreview(const pb::PreviewNotificationResponse& r) {
+  std::string out =
+      absl::StrCat("recipient ", r.uid(), "  kind ", r.kind(), "  rules ",
+                   r.rules_applied().empty() ? "-" : absl::StrJoin(r.rules_applied(), ","), "\n");
+  if (r.requests().empty()) return out + "no targets: nothing would be sent\n";
+  for (const pb::PreviewedRequest& q : r.requests()) {
+    absl::StrAppend(&out, "\n== ", ChannelWord(q.channel()), " ", OrDash(q.target_hint()));
+    if (!q.registration_id().empty())
+      absl::StrAppend(&out, " (registration ", q.registration_id(), ")");
+    absl::StrAppend(&out, "\n");
+    if (!q.skipped_reason().empty()) {
+      absl::StrAppend(&out, "not sent: ", q.skipped_reason(), "\n");
+      continue;
+    }
+    absl::StrAppend(&out, q.method(), " ", q.url(), "\n");
+    for (const pb::HttpHeader& h : q.headers())
+      absl::StrAppend(&out, h.name(), ": ", h.value(), "\n");
+    absl::StrAppend(&out, "\n", q.body(), "\n");
+    if (!q.note().empty()) absl::StrAppend(&out, "(", q.note(), ")\n");
+  }
+  return out;
 }
 
 std::string FormatError(const absl::Status& status) {

@@ -27,6 +27,8 @@ std::string FormatNotifications(const pushgate::v1::ListNotificationsResponse& r
 std::string FormatEvent(const pushgate::v1::NotificationEvent& event);
 std::string FormatStats(const pushgate::v1::GetStatsResponse& response);
 std::string FormatRedriven(const pushgate::v1::RetryNotificationResponse& response);
+// preview: the rules that applied, then each target's request (or why it would be skipped).
+std::string FormatPreview(const pushgate::v1::PreviewNotificationResponse& response);
 
 // "error: UNAVAILABLE: write queue full"
 std::string FormatError(const absl::Status& status);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include "admin/rate_sampler.h"
 #include "admin/status_source.h"
 #include "common/log.h"
+#include "common/push_id.h"
 #include "common/version.h"
 #include "config/config.h"
 #include "config/config_redact.h"
@@ -35,6 +37,7 @@
 #include "http/http_server.h"
 #include "metrics/registry.h"
 #include "store/delivery_sqlite_store.h"
+#include "store/receipt_sqlite_store.h"
 #include "store/sqlite_store.h"
 #include "store/status_sqlite_store.h"
 #include "webhook/store_metrics.h"
@@ -229,11 +232,31 @@ int Run() {
   // The Deliveries service reads (and redrives) through the status store; retention deletes
   // through the same object's maintenance interface.
   store::SqliteStatusStore status_store(store->get());
+  // Device receipts: every push carries a push id made with this installation's key.
+  store::SqliteReceiptStore receipt_store(store->get());
+  absl::StatusOr<std::string> push_id_key = receipt_store.PushIdKey();
+  if (!push_id_key.ok()) {
+    LogError("store_open_failed", {{"error", push_id_key.status().message()}});
+    return 1;
+  }
+  auto push_ids = std::make_shared<const PushIdCodec>(*std::move(push_id_key));
   metrics::Registry metrics;
   grpc_api::GrpcServerOptions grpc_options;
   grpc_options.status = &status_store;
   grpc_options.metrics = &metrics;
   webhook::RegisterQueueAgeMetric(metrics, status_store);
+  grpc_options.receipts = &receipt_store;
+  grpc_options.push_ids = push_ids;
+  // The engine starts after the gRPC server; until it runs, a preview answers UNAVAILABLE.
+  std::atomic<engine::Engine*> preview_engine{nullptr};
+  grpc_options.preview = [&preview_engine](const std::string& app_id, const std::string& uid,
+                                           const std::string& payload,
+                                           const std::vector<store::Registration>& active)
+      -> absl::StatusOr<engine::NotificationPreview> {
+    engine::Engine* e = preview_engine.load();
+    if (e == nullptr) return absl::UnavailableError("the delivery engine is not running");
+    return e->Preview(app_id, uid, payload, active);
+  };
   absl::StatusOr<std::unique_ptr<grpc_api::GrpcServer>> grpc_server =
       grpc_api::StartGrpcServer(config, store->get(), std::move(grpc_options));
   if (!grpc_server.ok()) {
@@ -246,12 +269,13 @@ int Run() {
   std::unique_ptr<engine::Engine> delivery_engine;
   if (config.engine.enabled) {
     absl::StatusOr<std::unique_ptr<engine::Engine>> started =
-        engine::StartEngine(config, deliveries->get(), &metrics);
+        engine::StartEngine(config, deliveries->get(), &metrics, push_ids);
     if (!started.ok()) {
       LogError("engine_start_failed", {{"error", started.status().message()}});
       return 1;
     }
     delivery_engine = *std::move(started);
+    preview_engine.store(delivery_engine.get());
   } else {
     LogWarn("engine_disabled", {{"why", "engine.enabled is false: notifications are stored only"}});
   }

@@ -38,7 +38,11 @@ struct DeliveryRecord {
   Channel channel = Channel::kLog;
   std::string hook;  // the forward hook's name (channel webhook); "" for a device delivery
   DeliveryState state = DeliveryState::kPending;
+  // Attempts since the last redrive: the retry policy's budget (a redrive resets it).
   int attempt_count = 0;
+  // Entries in the attempt log, across redrives (claims only): the next attempt is number
+  // attempts_logged + 1.
+  int attempts_logged = 0;
   int64_t next_attempt_at_ms = 0;
   std::string provider_message_id;
   int last_http_status = 0;
@@ -47,6 +51,12 @@ struct DeliveryRecord {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   std::vector<AttemptRecord> attempts;  // filled by reads for the status API only
+  // Device receipts (store/receipt_store.h; status API reads only): when pushgate recorded
+  // them and the device's own times; 0 when not reported.
+  int64_t received_at_ms = 0;
+  int64_t received_device_at_ms = 0;
+  int64_t opened_at_ms = 0;
+  int64_t opened_device_at_ms = 0;
 };
 
 }  // namespace pushgate::domain

@@ -15,6 +15,7 @@
 #include "engine/settle.h"
 #include "engine/swappable_provider_set.h"
 #include "store/delivery_summary.h"
+#include "store/receipt_store.h"
 
 namespace pushgate::engine {
 namespace {
@@ -57,6 +58,15 @@ Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
 }
 
 Engine::~Engine() { Stop(); }
+
+absl::StatusOr<NotificationPreview> Engine::Preview(
+    const std::string& app_id, const std::string& uid, const std::string& payload,
+    const std::vector<store::Registration>& active) {
+  PlanOptions plan;
+  plan.call_expiry_seconds = options_.config.call_expiry_seconds;
+  return PreviewNotification(app_id, uid, payload, active, RulesOf(app_id), *providers_, plan,
+                             Now());
+}
 
 const config::RulesConfig& Engine::RulesOf(const std::string& app_id) const {
   static const config::RulesConfig* const kNone = new config::RulesConfig();
@@ -342,6 +352,8 @@ void Engine::SendOne(Ready& ready) {
   send.channel = d.delivery.channel;
   send.app_id = n.record.app_id;
   send.attempt_number = d.delivery.attempt_count + 1;
+  send.log_number = d.delivery.attempts_logged + 1;
+  send.platform = store::ReceiptPlatform(send.channel, d.registration.input.fcm_os);
   send.started_at_ms = now;
   send.received_at_ms = n.record.received_at_ms;
   send.ringing_call = ringing;
@@ -355,9 +367,16 @@ void Engine::SendOne(Ready& ready) {
   // being copied (a registration is a dozen strings).
   request.registration = std::move(ready.delivery.registration);
   // The same attempt sent again after a crash carries the same id (APNs: the same apns-id).
-  request.attempt_id = absl::StrCat(id, "-", send.attempt_number);
+  // A device push carries its push id, which is also its apns-id: unique across attempts and
+  // installations, and the same again for a resend after a crash.
+  if (options_.push_ids != nullptr && !send.platform.empty()) {
+    request.push_id = options_.push_ids->Make(id, send.log_number);
+    request.attempt_id = request.push_id;
+  } else {
+    request.attempt_id = absl::StrCat(id, "-", send.log_number);
+  }
   request.delivery_id = id;
-  request.attempt_number = send.attempt_number;
+  request.attempt_number = send.log_number;
   request.hook = std::move(ready.delivery.delivery.hook);
 
   ++in_flight_;
@@ -415,6 +434,7 @@ void Engine::Settle(Answer& a) {
   }
   if (d.state == domain::DeliveryState::kDelivered) {
     metrics_.Delivered(s.channel, static_cast<double>(a.ended_at_ms - s.received_at_ms) / 1000.0);
+    if (!s.platform.empty()) metrics_.DeliveredToDevice(s.channel, s.platform);
   }
 
   store::DeliveryOutcome o;
@@ -423,7 +443,7 @@ void Engine::Settle(Answer& a) {
   o.state = d.state;
   o.next_attempt_at_ms = d.next_attempt_at_ms;
   domain::AttemptRecord attempt;
-  attempt.number = s.attempt_number;
+  attempt.number = s.log_number;
   attempt.started_at_ms = s.started_at_ms;
   attempt.ended_at_ms = a.ended_at_ms;
   attempt.http_status = result.http_status;
@@ -513,11 +533,13 @@ absl::Status Engine::ReloadProviders(const config::Config& config) {
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
                                                     store::DeliveryQueue* store,
-                                                    metrics::Registry* metrics) {
+                                                    metrics::Registry* metrics,
+                                                    std::shared_ptr<const PushIdCodec> push_ids) {
   absl::StatusOr<std::unique_ptr<ProviderSet>> providers = BuildProviderSet(config);
   if (!providers.ok()) return providers.status();
   EngineOptions options;
   options.config = config.engine;
+  options.push_ids = std::move(push_ids);
   for (const config::App& app : config.apps) options.rules[app.app_id] = app.rules;
   // A set replaced by a reload is kept until every send it started must have ended.
   const auto drain =

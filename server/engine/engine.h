@@ -44,8 +44,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/push_id.h"
 #include "config/config.h"
 #include "engine/engine_metrics.h"
+#include "engine/preview.h"
 #include "engine/provider_set.h"
 #include "engine/retry_policy.h"
 #include "engine/swappable_provider_set.h"
@@ -65,6 +67,8 @@ struct EngineOptions {
   absl::Duration stop_grace = absl::Seconds(5);
   // Each app's rules (engine/rules.h), by app id; an app not listed has none.
   std::map<std::string, config::RulesConfig> rules;
+  // Makes each device push's push id (common/push_id.h); null: pushes carry none.
+  std::shared_ptr<const PushIdCodec> push_ids;
 };
 
 // Counters for tests and benchmarks (metrics carry the same for operators).
@@ -110,6 +114,11 @@ class Engine {
   // are shut down once they cannot have any left. Errors (the new set cannot be built): the
   // old providers stay. FAILED_PRECONDITION for an engine built with fixed providers.
   absl::Status ReloadProviders(const config::Config& config);
+  // Deliveries.PreviewNotification (engine/preview.h) with this engine's rules and providers;
+  // any thread. `active`: the recipient's active registrations.
+  absl::StatusOr<NotificationPreview> Preview(const std::string& app_id, const std::string& uid,
+                                              const std::string& payload,
+                                              const std::vector<store::Registration>& active);
   EngineStats Stats() const;
 
  private:
@@ -120,7 +129,9 @@ class Engine {
     int64_t registration_id = 0;
     domain::Channel channel = domain::Channel::kLog;
     std::string app_id;
-    int attempt_number = 1;
+    int attempt_number = 1;  // since the last redrive: counted against max_attempts
+    int log_number = 1;      // in the delivery's attempt log, across redrives
+    std::string platform;    // ios, android, web (store::ReceiptPlatform); "" for no device
     int64_t started_at_ms = 0;
     int64_t received_at_ms = 0;
     bool ringing_call = false;
@@ -210,10 +221,11 @@ class Engine {
 // least one.
 int HookInFlightCap(int max_in_flight);
 
-// The engine for `config`: providers from config.apps (BuildProviderSet), started.
-absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const config::Config& config,
-                                                    store::DeliveryQueue* store,
-                                                    metrics::Registry* metrics);
+// The engine for `config`: providers from config.apps (BuildProviderSet), started. With
+// `push_ids`, every device push carries its push id (device receipts).
+absl::StatusOr<std::unique_ptr<Engine>> StartEngine(
+    const config::Config& config, store::DeliveryQueue* store, metrics::Registry* metrics,
+    std::shared_ptr<const PushIdCodec> push_ids = nullptr);
 
 }  // namespace pushgate::engine
 

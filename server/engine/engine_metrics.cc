@@ -40,6 +40,11 @@ EngineMetrics::EngineMetrics(metrics::Registry* registry,
       "pushgate_provider_config_errors_total",
       "Pushes a provider refused because of our credentials or configuration (alert).",
       {"app", "channel"});
+  device_delivered_ = &registry_->AddCounter(
+      "pushgate_device_pushes_delivered_total",
+      "Device pushes the provider accepted, by channel and platform (ios, android, web): what "
+      "pushgate_receipts_total is a share of.",
+      {"channel", "platform"});
   if (delivery_counts) {
     registry_->AddGaugeCallback(
         "pushgate_deliveries", "Stored deliveries by state.", {"state"},
@@ -63,6 +68,11 @@ void EngineMetrics::Answered(domain::Channel channel, providers::Outcome outcome
 void EngineMetrics::Delivered(domain::Channel channel, double seconds_since_received) {
   if (registry_ == nullptr) return;
   latency_[static_cast<int>(channel)]->Observe(seconds_since_received);
+}
+
+void EngineMetrics::DeliveredToDevice(store::Channel channel, const std::string& platform) {
+  if (device_delivered_ == nullptr) return;
+  device_delivered_->WithLabels({store::ChannelName(channel), platform}).Increment();
 }
 
 void EngineMetrics::InFlight(int n) {

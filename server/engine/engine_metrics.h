@@ -5,6 +5,7 @@
 //   pushgate_deliveries_in_flight                     handed to a provider, not yet answered
 //   pushgate_provider_config_errors_total{app,channel} our credentials/config were refused
 //   pushgate_deliveries{state}                        stored deliveries by state (at scrape)
+//   pushgate_device_pushes_delivered_total{channel,platform}  device pushes accepted (receipts)
 #ifndef PUSHGATE_ENGINE_ENGINE_METRICS_H_
 #define PUSHGATE_ENGINE_ENGINE_METRICS_H_
 
@@ -29,6 +30,8 @@ class EngineMetrics {
   // `request_seconds`: from handing the push to the provider to its answer.
   void Answered(domain::Channel channel, providers::Outcome outcome, double request_seconds);
   void Delivered(domain::Channel channel, double seconds_since_received);
+  // A device push the provider accepted: the denominator of receipt rates.
+  void DeliveredToDevice(domain::Channel channel, const std::string& platform);
   void InFlight(int n);
   void ConfigError(const std::string& app_id, domain::Channel channel);
   // Shows the app's config-error counters at 0 from the start, so that the first error is an
@@ -45,6 +48,7 @@ class EngineMetrics {
   std::array<metrics::Histogram*, kChannels> request_seconds_{};
   metrics::Gauge* in_flight_ = nullptr;
   metrics::CounterFamily* config_errors_ = nullptr;
+  metrics::CounterFamily* device_delivered_ = nullptr;
 };
 
 }  // namespace pushgate::engine

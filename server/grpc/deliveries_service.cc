@@ -16,6 +16,7 @@
 #include "grpc/registration_validation.h"
 #include "grpc/registry_mapping.h"
 #include "grpc/status_convert.h"
+#include "webhook/envelope.h"
 
 namespace pushgate::grpc_api {
 namespace {
@@ -128,8 +129,13 @@ pb::NotificationType ToProtoType(const std::string& type) {
   return pb::NOTIFICATION_TYPE_UNSPECIFIED;
 }
 
-void ToProtoAttempt(const domain::AttemptRecord& in, pb::Attempt* out) {
+// A device delivery's attempt shows the push id it carried (computed, never stored).
+void ToProtoAttempt(const store::AttemptRecord& in, const store::DeliveryRecord& delivery,
+                    const PushIdCodec* push_ids, pb::Attempt* out) {
   out->set_number(in.number);
+  if (push_ids != nullptr && !store::ReceiptPlatform(delivery.channel, "").empty()) {
+    out->set_push_id(push_ids->Make(delivery.id, in.number));
+  }
   if (in.started_at_ms > 0) ToProtoTimestamp(in.started_at_ms, out->mutable_start_time());
   if (in.ended_at_ms > 0) ToProtoTimestamp(in.ended_at_ms, out->mutable_end_time());
   out->set_http_status(in.http_status);
@@ -137,7 +143,8 @@ void ToProtoAttempt(const domain::AttemptRecord& in, pb::Attempt* out) {
   out->set_provider_message_id(in.provider_message_id);
 }
 
-void ToProtoDelivery(const domain::DeliveryRecord& in, pb::Delivery* out) {
+void ToProtoDelivery(const store::DeliveryRecord& in, pb::Delivery* out,
+                     const PushIdCodec* push_ids = nullptr) {
   out->set_id(absl::StrCat(in.id));
   // A forward-hook delivery has no registration (target_hint names the hook).
   if (in.registration_id != 0) out->set_registration_id(absl::StrCat(in.registration_id));
@@ -155,8 +162,18 @@ void ToProtoDelivery(const domain::DeliveryRecord& in, pb::Delivery* out) {
   ToProtoTimestamp(in.created_at_ms, out->mutable_create_time());
   ToProtoTimestamp(in.updated_at_ms, out->mutable_update_time());
   out->mutable_attempts()->Reserve(static_cast<int>(in.attempts.size()));
-  for (const domain::AttemptRecord& a : in.attempts) ToProtoAttempt(a, out->add_attempts());
+  for (const store::AttemptRecord& a : in.attempts) {
+    ToProtoAttempt(a, in, push_ids, out->add_attempts());
+  }
   out->set_target_hint(in.target_hint);
+  if (in.received_at_ms > 0) ToProtoTimestamp(in.received_at_ms, out->mutable_received_time());
+  if (in.received_device_at_ms > 0) {
+    ToProtoTimestamp(in.received_device_at_ms, out->mutable_received_device_time());
+  }
+  if (in.opened_at_ms > 0) ToProtoTimestamp(in.opened_at_ms, out->mutable_opened_time());
+  if (in.opened_device_at_ms > 0) {
+    ToProtoTimestamp(in.opened_device_at_ms, out->mutable_opened_device_time());
+  }
 }
 
 // The notification's own fields, without deliveries (what ListNotifications shows).
@@ -176,10 +193,29 @@ void ToProtoNotificationFields(const domain::NotificationRecord& n, pb::Notifica
   ToProtoTimestamp(n.updated_at_ms, out->mutable_update_time());
 }
 
-void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out) {
+void ToProtoNotification(const store::NotificationDetail& in, pb::Notification* out,
+                         const PushIdCodec* push_ids) {
   ToProtoNotificationFields(in.notification, out);
   out->mutable_deliveries()->Reserve(static_cast<int>(in.deliveries.size()));
-  for (const domain::DeliveryRecord& d : in.deliveries) ToProtoDelivery(d, out->add_deliveries());
+  for (const store::DeliveryRecord& d : in.deliveries) {
+    ToProtoDelivery(d, out->add_deliveries(), push_ids);
+  }
+}
+
+void AddReceiptRates(const std::vector<store::ReceiptRateRow>& rows,
+                     pb::GetStatsResponse* response) {
+  for (const store::ReceiptRateRow& row : rows) {
+    pb::ReceiptRate* r = response->add_receipt_rates();
+    r->set_channel(store::ChannelName(row.channel));
+    r->set_platform(row.platform);
+    r->set_delivered(row.delivered);
+    r->set_received(row.received);
+    r->set_opened(row.opened);
+    if (row.delivered > 0) {
+      r->set_received_rate(static_cast<double>(row.received) / static_cast<double>(row.delivered));
+      r->set_opened_rate(static_cast<double>(row.opened) / static_cast<double>(row.delivered));
+    }
+  }
 }
 
 // ---- protos -> store values ----------------------------------------------------------------
@@ -414,11 +450,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
       }
       for (const domain::DeliveryRecord& d : c.deliveries) {
         if (!sent_deliveries_.insert({d.updated_at_ms, d.id}).second) continue;
-        pb::NotificationEvent& e = Enqueue(n, queue_limit);
-        ToProtoDelivery(d, e.mutable_delivery());
-        ToProtoTimestamp(d.updated_at_ms, e.mutable_event_time());
+        pb::NotificationEvent* e = Enqueue(n, queue_limit);
+        if (e == nullptr) return FinishBehindLocked(queue_limit);
+        ToProtoDelivery(d, e->mutable_delivery());
+        ToProtoTimestamp(d.updated_at_ms, e->mutable_event_time());
       }
-      if (sent_notifications_.insert({n.updated_at_ms, n.id}).second) Enqueue(n, queue_limit);
+      if (sent_notifications_.insert({n.updated_at_ms, n.id}).second &&
+          Enqueue(n, queue_limit) == nullptr) {
+        return FinishBehindLocked(queue_limit);
+      }
       newest_ms_ = std::max(newest_ms_, n.updated_at_ms);
     }
     // What fell out of the window can no longer come back from the query.
@@ -446,27 +486,33 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
 
   void OnDone() override {
     service_->RemoveWatcher(this);
-    if (dropped_ > 0) {
-      LogInfo("watch_events_dropped", {{"app_id", app_id_}, {"dropped", absl::StrCat(dropped_)}});
-    }
     delete this;
   }
 
  private:
-  pb::NotificationEvent& Enqueue(const domain::NotificationRecord& n, int queue_limit) {
-    // A slow watcher loses the oldest events rather than growing without bound; live
-    // debugging wants what happens now.
-    while (static_cast<int>(queue_.size()) >= queue_limit && !queue_.empty()) {
-      queue_.pop_front();
-      ++dropped_;
-    }
+  // Null when the watcher already has `queue_limit` events waiting: it is too slow to follow,
+  // and a stream that silently skipped events would show transitions that never happened.
+  pb::NotificationEvent* Enqueue(const store::NotificationRecord& n, int queue_limit) {
+    if (static_cast<int>(queue_.size()) >= queue_limit) return nullptr;
     pb::NotificationEvent& e = queue_.emplace_back();
     ToProtoTimestamp(n.updated_at_ms, e.mutable_event_time());
     e.set_notification_id(absl::StrCat(n.id));
     e.set_uid(n.uid);
     e.set_state(ToProtoNotificationState(n.state));
     e.set_outcome(ToProtoOutcome(n.outcome));
-    return e;
+    return &e;
+  }
+
+  // Ends the stream of a watcher that fell behind, with a status that says so; what it missed
+  // is in ListNotifications / GetNotification.
+  void FinishBehindLocked(int queue_limit) {
+    if (finished_) return;
+    finished_ = true;
+    queue_.clear();
+    LogInfo("watch_ended_behind", {{"app_id", app_id_}, {"limit", absl::StrCat(queue_limit)}});
+    Finish(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+        "watcher fell behind: more than ", queue_limit,
+        " events waiting; watch again, and read what was missed with ListNotifications"))));
   }
 
   void WriteNextLocked() {
@@ -500,7 +546,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<pb::NotificationEvent
   pb::NotificationEvent current_;            // the event being written
   bool writing_ = false;                     // guarded by mu_
   bool finished_ = false;                    // guarded by mu_
-  int64_t dropped_ = 0;                      // guarded by mu_ (read in OnDone, after all)
 };
 
 // ---- the service ----------------------------------------------------------------------------
@@ -560,7 +605,7 @@ grpc::ServerUnaryReactor* DeliveriesService::GetNotification(
     return FinishNow(context, absl::NotFoundError(absl::StrCat("no notification ", request->id(),
                                                                " in app ", request->app_id())));
   }
-  ToProtoNotification(**detail, response);
+  ToProtoNotification(**detail, response, options_.push_ids);
   return FinishNow(context, absl::OkStatus());
 }
 
@@ -627,6 +672,12 @@ grpc::ServerUnaryReactor* DeliveriesService::GetStats(grpc::CallbackServerContex
   AddCounts(stats->deliveries_by_state, response->mutable_deliveries_by_state());
   AddCounts(stats->deliveries_by_channel, response->mutable_deliveries_by_channel());
   AddCounts(stats->deliveries_by_reason, response->mutable_deliveries_by_reason());
+  if (options_.receipts != nullptr) {
+    absl::StatusOr<std::vector<store::ReceiptRateRow>> rates =
+        options_.receipts->ReceiptRates(request->app_id(), *since);
+    if (!rates.ok()) return FinishNow(context, PublicStoreError(rates.status(), kRpc));
+    AddReceiptRates(*rates, response);
+  }
   response->set_queue_depth(stats->queue_depth);
   if (stats->oldest_waiting_received_ms > 0) {
     response->set_oldest_waiting_age_seconds(
@@ -663,6 +714,69 @@ grpc::ServerUnaryReactor* DeliveriesService::RetryNotification(
       });
   if (!submitted.ok()) reactor->Finish(ToGrpcStatus(PublicStoreError(submitted, kRpc)));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* DeliveriesService::PreviewNotification(
+    grpc::CallbackServerContext* context, const pb::PreviewNotificationRequest* request,
+    pb::PreviewNotificationResponse* response) {
+  constexpr std::string_view kRpc = "PreviewNotification";
+  if (options_.registry == nullptr || !options_.preview) {
+    return FinishNow(context, Answer(*auth_, *context, request->app_id(), Access::kDeliveriesRead));
+  }
+  // The body as the webhook would take it; the recipient is the body's unless given.
+  absl::Status valid = ValidateAppId(request->app_id());
+  std::string uid = request->uid();
+  if (valid.ok() && request->payload_json().empty()) valid = Invalid("payload_json", "required");
+  if (valid.ok()) {
+    absl::StatusOr<webhook::Envelope> envelope = webhook::ParseEnvelope(request->payload_json());
+    if (!envelope.ok()) {
+      valid = Invalid("payload_json", envelope.status().message());
+    } else if (envelope->app_id != request->app_id()) {
+      valid = Invalid("payload_json", "its appId is not app_id");
+    } else if (uid.empty()) {
+      uid = envelope->uid;
+    }
+  }
+  if (valid.ok() && uid.size() > 256) valid = Invalid("uid", "longer than 256 bytes");
+  if (absl::Status s = Admit(*auth_, *context, valid, request->app_id(), Access::kDeliveriesRead);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
+  store::ListTokensQuery query;
+  query.app_id = request->app_id();
+  query.uid = uid;
+  query.active_only = true;
+  query.limit = 1000;
+  absl::StatusOr<std::vector<store::Registration>> active = options_.registry->ListTokens(query);
+  if (!active.ok()) return FinishNow(context, PublicStoreError(active.status(), kRpc));
+  absl::StatusOr<engine::NotificationPreview> preview =
+      options_.preview(request->app_id(), uid, request->payload_json(), *active);
+  if (!preview.ok()) {
+    const absl::Status& s = preview.status();
+    return FinishNow(context, absl::IsInvalidArgument(s) ? Invalid("payload_json", s.message())
+                                                         : PublicStoreError(s, kRpc));
+  }
+  response->set_uid(uid);
+  response->set_kind(preview->kind);
+  for (const std::string& rule : preview->rules_applied) response->add_rules_applied(rule);
+  for (const engine::DeliveryPreview& d : preview->deliveries) {
+    pb::PreviewedRequest* r = response->add_requests();
+    if (d.registration_id != 0) r->set_registration_id(absl::StrCat(d.registration_id));
+    r->set_hook(d.hook);
+    r->set_channel(ToProtoChannel(d.channel));
+    r->set_target_hint(d.target_hint);
+    r->set_skipped_reason(d.skipped_reason);
+    r->set_method(d.request.method);
+    r->set_url(d.request.url);
+    for (const auto& [name, value] : d.request.headers) {
+      pb::HttpHeader* h = r->add_headers();
+      h->set_name(name);
+      h->set_value(value);
+    }
+    r->set_body(d.request.body);
+    r->set_note(d.request.note);
+  }
+  return FinishNow(context, absl::OkStatus());
 }
 
 }  // namespace pushgate::grpc_api

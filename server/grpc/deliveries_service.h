@@ -14,13 +14,20 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/push_id.h"
+#include "engine/preview.h"
 #include "grpc/api_key_auth.h"
 #include "pushgate/v1/deliveries.grpc.pb.h"
+#include "store/receipt_store.h"
+#include "store/registry_store.h"
 #include "store/status_store.h"
 
 namespace pushgate::grpc_api {
@@ -35,8 +42,20 @@ absl::StatusOr<store::RedriveScope> ValidateRetryNotificationRequest(
     const pushgate::v1::RetryNotificationRequest& request);
 
 struct DeliveriesServiceOptions {
+  // Device receipts: with a receipt store GetStats gives receipt rates; with the push id codec
+  // every device attempt shows its push id. Both optional, neither owned.
+  store::ReceiptStore* receipts = nullptr;
+  const PushIdCodec* push_ids = nullptr;
+  // PreviewNotification: the recipient's registrations come from `registry`, the requests
+  // from `preview` (the engine's); either unset: UNIMPLEMENTED after auth.
+  store::RegistryStore* registry = nullptr;
+  std::function<absl::StatusOr<engine::NotificationPreview>(
+      const std::string& app_id, const std::string& uid, const std::string& payload,
+      const std::vector<store::Registration>& active)>
+      preview;
   int watch_poll_ms = 200;
-  // Events a watcher may have waiting; beyond, the oldest are dropped (and counted).
+  // Events a watcher may have waiting; one more ends its stream with RESOURCE_EXHAUSTED (a
+  // stream that skipped events would show transitions that never happened).
   int watch_queue_limit = 256;
 };
 
@@ -66,6 +85,9 @@ class DeliveriesService final : public pushgate::v1::Deliveries::CallbackService
   grpc::ServerUnaryReactor* RetryNotification(
       grpc::CallbackServerContext* context, const pushgate::v1::RetryNotificationRequest* request,
       pushgate::v1::RetryNotificationResponse* response) override;
+  grpc::ServerUnaryReactor* PreviewNotification(
+      grpc::CallbackServerContext* context, const pushgate::v1::PreviewNotificationRequest* request,
+      pushgate::v1::PreviewNotificationResponse* response) override;
 
   // Watch streams currently open (for tests and shutdown checks).
   int active_watchers();

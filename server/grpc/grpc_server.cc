@@ -14,6 +14,7 @@
 #include "grpc/api_key_auth.h"
 #include "grpc/deliveries_service.h"
 #include "grpc/health/v1/health.pb.h"
+#include "grpc/receipts_service.h"
 #include "grpc/reply_thread.h"
 #include "grpc/server_tls.h"
 #include "grpc/token_registry_service.h"
@@ -21,14 +22,27 @@
 namespace pushgate::grpc_api {
 namespace {
 
+DeliveriesServiceOptions DeliveriesOptions(const GrpcServerOptions& server,
+                                           store::RegistryStore* store,
+                                           const std::shared_ptr<const PushIdCodec>& push_ids) {
+  DeliveriesServiceOptions options;
+  options.receipts = server.receipts;
+  options.push_ids = push_ids.get();
+  options.registry = store;
+  options.preview = server.preview;
+  return options;
+}
+
 class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(const config::Config& config, store::RegistryStore* store,
                  GrpcServerOptions options)
       : auth_(config.apps, config.limits.grpc),
-        registry_(store, &auth_, options.now_ms ? std::move(options.now_ms) : SystemNowMs(),
-                  &replies_),
-        deliveries_(&auth_, options.status) {
+        push_ids_(std::move(options.push_ids)),
+        registry_(store, &auth_, options.now_ms ? options.now_ms : SystemNowMs(), &replies_),
+        deliveries_(&auth_, options.status, DeliveriesOptions(options, store, push_ids_)),
+        receipts_(&auth_, options.receipts, push_ids_.get(),
+                  options.now_ms ? options.now_ms : SystemNowMs(), &replies_, options.metrics) {
     if (options.metrics != nullptr) {
       metrics::CounterFamily& limited = options.metrics->AddCounter(
           "pushgate_grpc_rate_limited_total",
@@ -70,6 +84,7 @@ class GrpcServerImpl final : public GrpcServer {
     builder.AddListeningPort(config.grpc.address, *credentials, &port_);
     builder.RegisterService(&registry_);
     builder.RegisterService(&deliveries_);
+    builder.RegisterService(&receipts_);
     builder.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
     // Without this Linux lets a second pushgate bind the same port and split the traffic.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -130,8 +145,10 @@ class GrpcServerImpl final : public GrpcServer {
  private:
   ApiKeyAuthenticator auth_;
   ReplyThread replies_;  // before the services: outlives every call they start
+  std::shared_ptr<const PushIdCodec> push_ids_;
   TokenRegistryService registry_;
   DeliveriesService deliveries_;
+  ReceiptsService receipts_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

@@ -1,4 +1,4 @@
-// Starts pushgate's gRPC endpoint: TokenRegistry and Deliveries (API key per call), the
+// Starts pushgate's gRPC endpoint: TokenRegistry, Deliveries and Receipts (API key per call), the
 // standard health service and server reflection (no key, so grpcurl and load balancers work
 // with no .proto files and no secret). This header stays free of gRPC headers: main.cpp and
 // anything else that only starts and stops the server compile without them.
@@ -11,8 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/push_id.h"
 #include "config/config.h"
+#include "engine/preview.h"
 #include "metrics/registry.h"
+#include "common/push_id.h"
+#include "engine/preview.h"
+#include "store/receipt_store.h"
 #include "store/registry_store.h"
 #include "store/status_store.h"
 
@@ -45,6 +50,17 @@ struct GrpcServerOptions {
   store::StatusStore* status = nullptr;
   // Where pushgate_grpc_rate_limited_total{key} is counted; null: not counted.
   metrics::Registry* metrics = nullptr;
+  // Device receipts: Receipts.ReportReceipt records into `receipts`, after `push_ids` opened
+  // the push id; Deliveries shows push ids and receipt rates. Either null: Receipts answers
+  // UNIMPLEMENTED. `receipts` must outlive the server.
+  store::ReceiptStore* receipts = nullptr;
+  std::shared_ptr<const PushIdCodec> push_ids;
+  // Deliveries.PreviewNotification: what the engine would send (Engine::Preview); unset, that
+  // RPC answers UNIMPLEMENTED. The recipient's registrations are read from `store`.
+  std::function<absl::StatusOr<engine::NotificationPreview>(
+      const std::string& app_id, const std::string& uid, const std::string& payload,
+      const std::vector<store::Registration>& active)>
+      preview;
 };
 
 // Binds config.grpc.address ("host:port"; port 0 picks one) and starts serving. Uses

@@ -93,8 +93,8 @@ std::string ApnsProvider::PoolKey(ApnsEnvironment env) const {
 absl::StatusOr<Http2Request> ApnsProvider::Build(const NotificationContent& content,
                                                  const domain::Registration& registration,
                                                  std::string_view attempt_id,
-                                                 absl::Time now) const {
-  auto built = BuildApnsRequest(content, registration, attempt_id, now, options_.build);
+                                                 std::string_view push_id, absl::Time now) const {
+  auto built = BuildApnsRequest(content, registration, attempt_id, now, options_.build, push_id);
   if (!built.ok()) return built.status();
   Http2Request http;
   http.pool = pool_keys_[static_cast<int>(built->environment)];
@@ -109,6 +109,23 @@ absl::StatusOr<Http2Request> ApnsProvider::Build(const NotificationContent& cont
   http.timeout = options_.request_timeout;
   http.require_http2 = true;  // APNs refuses HTTP/1.1
   return http;
+}
+
+absl::StatusOr<RequestPreview> ApnsProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  absl::StatusOr<Http2Request> http = Build(*request.content, request.registration,
+                                            request.attempt_id, request.push_id, options_.now());
+  if (!http.ok()) return http.status();
+  RequestPreview preview;
+  preview.method = http->method;
+  preview.url = http->url;
+  preview.headers = std::move(http->headers);
+  // Token auth signs a provider token; certificate auth has no header (the TLS client
+  // certificate authenticates).
+  if (token_cache_)
+    preview.headers.emplace_back("authorization", absl::StrCat("bearer ", kRedacted));
+  preview.body = std::move(http->body);
+  return preview;
 }
 
 void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
@@ -127,7 +144,7 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
   }
   const absl::Time now = options_.now();
   absl::StatusOr<Http2Request> http =
-      Build(*request.content, request.registration, request.attempt_id, now);
+      Build(*request.content, request.registration, request.attempt_id, request.push_id, now);
   if (!http.ok()) {
     if (http.status().code() == absl::StatusCode::kOutOfRange) {
       done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));
@@ -155,6 +172,7 @@ void ApnsProvider::Send(const SendRequest& request, std::function<void(SendResul
     recipe.apns_topic = reg.apns_topic;
     recipe.apns_environment = reg.apns_environment;
     recipe.attempt_id = request.attempt_id;
+    recipe.push_id = request.push_id;
     recipe.now = now;
   }
   SendAttempt(*std::move(http), std::move(recipe), std::move(jwt), /*renewed=*/false,
@@ -197,7 +215,7 @@ void ApnsProvider::SendAttempt(Http2Request request, Recipe recipe, std::string 
         registration.input.apns_topic = recipe.apns_topic;
         registration.input.apns_environment = recipe.apns_environment;
         absl::StatusOr<Http2Request> retry =
-            Build(*recipe.content, registration, recipe.attempt_id, recipe.now);
+            Build(*recipe.content, registration, recipe.attempt_id, recipe.push_id, recipe.now);
         if (!retry.ok()) {  // it was built once from the same inputs: cannot happen
           c.result.reason = absl::StrCat("ExpiredProviderToken: ", retry.status().message());
           done(std::move(c.result));

@@ -76,6 +76,7 @@ class ApnsProvider : public Provider {
   // 403 ExpiredProviderToken renews the token once (see ApnsTokenCache::ForceRenew) and resends
   // once with the same apns-id; every other answer is settled by ClassifyApnsAnswer.
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 
   // The HTTP/2 pool of an environment: APNs binds a team to a connection (§2.1), so pools
   // never mix credentials or environments.
@@ -96,6 +97,7 @@ class ApnsProvider : public Provider {
     std::string apns_topic;
     std::string apns_environment;
     std::string attempt_id;
+    std::string push_id;
     absl::Time now;
   };
   ApnsProvider(Http2Client* client, ApnsProviderOptions options,
@@ -104,7 +106,8 @@ class ApnsProvider : public Provider {
   // says.
   absl::StatusOr<Http2Request> Build(const NotificationContent& content,
                                      const domain::Registration& registration,
-                                     std::string_view attempt_id, absl::Time now) const;
+                                     std::string_view attempt_id, std::string_view push_id,
+                                     absl::Time now) const;
   void SendAttempt(Http2Request request, Recipe recipe, std::string jwt, bool renewed,
                    std::function<void(SendResult)> done);
 

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "common/push_id.h"
 #include "providers/json_text.h"
 
 namespace pushgate::providers {
@@ -25,6 +26,7 @@ struct Shape {
   bool with_message = true;
   bool with_custom = true;
   std::string body;
+  std::string_view push_id;  // kept whatever else has to go: the app's receipt needs it
 };
 
 // The top-level object of an APNs body after `aps`: custom keys beside `aps` must have
@@ -64,6 +66,14 @@ class TopLevel {
       Text("sessionId", c_.call_session_id);
       Text("callType", c_.call_type);
     }
+  }
+
+  // The push id (common/push_id.h), for the app's receipt; before the extra data, so that no
+  // rule can replace it.
+  void PushId(std::string_view push_id) {
+    if (push_id.empty()) return;
+    written_.push_back(kPushIdKey);
+    object_.String(kPushIdKey, push_id);
   }
 
   void ExtraDataMessageAndCustom() {
@@ -156,6 +166,7 @@ std::string Render(const NotificationContent& c, const Shape& s,
   if (alert_options != nullptr) PutAlertApsFields(aps, c, *alert_options);
   aps.Close();
   j.CometChatFields(alert_options == nullptr || c.type == "call");
+  j.PushId(s.push_id);
   j.ExtraDataMessageAndCustom();
   return out;
 }
@@ -238,7 +249,8 @@ std::string ApnsIdForAttempt(std::string_view attempt_id) {
 absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
                                              const domain::Registration& registration,
                                              std::string_view attempt_id, absl::Time now,
-                                             const ApnsBuildOptions& options) {
+                                             const ApnsBuildOptions& options,
+                                             std::string_view push_id) {
   const domain::RegistrationInput& reg = registration.input;
   const ApnsPushKind kind = ApnsPushKindFor(content, reg.platform);
   if (kind == ApnsPushKind::kNone) {
@@ -302,6 +314,7 @@ absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
   const size_t limit = voip ? options.max_voip_payload_bytes : options.max_alert_payload_bytes;
   Shape shape;
   shape.body = content.body;
+  shape.push_id = push_id;
   auto render = [&] { return Render(content, shape, voip ? nullptr : &options); };
   out.body = render();
   if (out.body.size() > limit && shape.with_message && !content.message_json.empty()) {

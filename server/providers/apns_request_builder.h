@@ -89,11 +89,13 @@ std::string ApnsIdForAttempt(std::string_view attempt_id);
 //                       registration's environment is unknown;
 //  INVALID_ARGUMENT     the device token is not a hex string;
 //  OUT_OF_RANGE         even the minimal payload exceeds the push type's size limit.
-// `now` sets apns-expiration.
+// `now` sets apns-expiration. A non-empty `push_id` goes into the payload as a top-level
+// "pushgate_push_id" (common/push_id.h), kept when the size rule drops everything optional.
 absl::StatusOr<ApnsRequest> BuildApnsRequest(const NotificationContent& content,
                                              const domain::Registration& registration,
                                              std::string_view attempt_id, absl::Time now,
-                                             const ApnsBuildOptions& options);
+                                             const ApnsBuildOptions& options,
+                                             std::string_view push_id = {});
 
 }  // namespace pushgate::providers
 

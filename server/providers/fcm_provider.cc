@@ -59,7 +59,7 @@ void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult
     return;
   }
   auto built = BuildFcmRequest(*request.content, request.registration, project_id(), options_.now(),
-                               options_.build);
+                               options_.build, request.push_id);
   if (!built.ok()) {
     if (built.status().code() == absl::StatusCode::kOutOfRange) {
       done(LocalResult(Outcome::kPermanentFailure, "PayloadTooLarge"));
@@ -78,6 +78,20 @@ void FcmProvider::Send(const SendRequest& request, std::function<void(SendResult
   http->timeout = options_.request_timeout;
   http->require_http2 = true;  // one stream per message on few connections is the scaling path
   SendWithToken(std::move(http), /*refreshed=*/false, std::move(done));
+}
+
+absl::StatusOr<RequestPreview> FcmProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  auto built = BuildFcmRequest(*request.content, request.registration, project_id(), options_.now(),
+                               options_.build, request.push_id);
+  if (!built.ok()) return built.status();
+  RequestPreview preview;
+  preview.method = "POST";
+  preview.url = absl::StrCat(options_.endpoints.fcm_url, built->path);
+  preview.headers = {{"content-type", "application/json; charset=UTF-8"},
+                     {"authorization", absl::StrCat("Bearer ", kRedacted)}};
+  preview.body = std::move(built->body);
+  return preview;
 }
 
 void FcmProvider::SendWithToken(std::shared_ptr<const Http2Request> request, bool refreshed,

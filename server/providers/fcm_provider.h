@@ -57,6 +57,7 @@ class FcmProvider : public Provider {
   // A 401 UNAUTHENTICATED invalidates the access token, fetches a new one and resends once;
   // every other answer is settled by ClassifyFcmAnswer.
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 
   const std::string& project_id() const { return token_source_->account().project_id; }
   const std::string& pool() const { return pool_; }

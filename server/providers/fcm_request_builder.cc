@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/push_id.h"
 
 namespace pushgate::providers {
 namespace {
@@ -31,6 +32,7 @@ struct Shape {
   bool with_message = true;
   bool with_custom = true;
   std::string body;
+  std::string_view push_id;  // kept whatever else has to go: the app's receipt needs it
 };
 
 // FCM's data is map<string,string>: every value here is a string, by construction.
@@ -56,6 +58,7 @@ Json RenderData(const NotificationContent& c, const Shape& s, bool with_text) {
     PutText(d, "sessionId", c.call_session_id);
     PutText(d, "callType", c.call_type);
   }
+  if (!s.push_id.empty()) d[kPushIdKey] = std::string(s.push_id);
   // The app's static extra data (rules); never replaces a CometChat field or a reserved key.
   for (const auto& [key, value] : c.extra_data) {
     if (!d.contains(key) && !IsReservedFcmDataKey(key) && key != "message" && key != "custom") {
@@ -169,7 +172,8 @@ bool IsReservedFcmDataKey(std::string_view key) {
 absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
                                            const domain::Registration& registration,
                                            std::string_view project_id, absl::Time now,
-                                           const FcmBuildOptions& options) {
+                                           const FcmBuildOptions& options,
+                                           std::string_view push_id) {
   const domain::RegistrationInput& reg = registration.input;
   if (reg.platform != domain::Platform::kFcm) {
     return absl::FailedPreconditionError("not an FCM registration");
@@ -186,6 +190,7 @@ absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
 
   Shape shape;
   shape.body = content.body;
+  shape.push_id = push_id;
   // One render per shape: the payload measure (the message without its token) is the full
   // message minus the `"token":"…",` field, which comes first and is never the only field.
   const size_t token_field = Dump(Json{{"token", reg.token}}).size() - 1;

@@ -76,11 +76,13 @@ struct FcmRequest {
 //  FAILED_PRECONDITION  no project id, or the registration is not an FCM one;
 //  INVALID_ARGUMENT     empty token or unknown fcm_os;
 //  OUT_OF_RANGE         even the minimal message exceeds max_payload_bytes.
-// `now` sets apns-expiration for a call on iOS.
+// `now` sets apns-expiration for a call on iOS. A non-empty `push_id` goes into `data` as
+// "pushgate_push_id" (common/push_id.h), kept when the size rule drops everything optional.
 absl::StatusOr<FcmRequest> BuildFcmRequest(const NotificationContent& content,
                                            const domain::Registration& registration,
                                            std::string_view project_id, absl::Time now,
-                                           const FcmBuildOptions& options);
+                                           const FcmBuildOptions& options,
+                                           std::string_view push_id = {});
 
 }  // namespace pushgate::providers
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "providers/forward_hook_response_classifier.h"
 #include "providers/provider_answer.h"
@@ -28,6 +29,53 @@ absl::StatusOr<std::unique_ptr<ForwardHookProvider>> ForwardHookProvider::Create
   return provider;
 }
 
+namespace {
+
+ForwardHookEvent EventOf(const SendRequest& request) {
+  const NotificationContent& content = *request.content;
+  ForwardHookEvent event;
+  event.notification_id = content.notification_id;
+  event.app_id = request.app_id;
+  event.uid = content.uid;
+  event.type = content.type;
+  event.call_action = content.call_action;
+  event.received_at_ms = content.received_at_ms;
+  event.attempt = request.attempt_number;
+  event.payload = content.raw_payload;
+  return event;
+}
+
+// The URL's origin; its path is often the receiver's own secret (hence hooks' target hints).
+std::string RedactedUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos || path + 1 >= url.size()) return url;
+  return absl::StrCat(url.substr(0, path), "/", kRedacted);
+}
+
+}  // namespace
+
+absl::StatusOr<RequestPreview> ForwardHookProvider::Preview(const SendRequest& request) const {
+  auto it = hooks_.find(request.hook);
+  if (it == hooks_.end()) return absl::NotFoundError(kReasonHookNotConfigured);
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  const Hook& hook = it->second;
+  ForwardHookRequest built =
+      BuildForwardHookRequest(EventOf(request), request.delivery_id, hook.target.signing, now_());
+  RequestPreview preview;
+  preview.method = "POST";
+  preview.url = RedactedUrl(hook.target.url);
+  preview.headers = std::move(built.headers);
+  for (auto& [name, value] : preview.headers) {
+    if (!hook.target.signing.header.empty() &&
+        absl::EqualsIgnoreCase(name, hook.target.signing.header)) {
+      value = kRedacted;
+    }
+  }
+  preview.body = std::move(built.body);
+  return preview;
+}
+
 void ForwardHookProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
   auto it = hooks_.find(request.hook);
   if (it == hooks_.end()) {
@@ -39,18 +87,8 @@ void ForwardHookProvider::Send(const SendRequest& request, std::function<void(Se
     return;
   }
   const Hook& hook = it->second;
-  const NotificationContent& content = *request.content;
-  ForwardHookEvent event;
-  event.notification_id = content.notification_id;
-  event.app_id = request.app_id;
-  event.uid = content.uid;
-  event.type = content.type;
-  event.call_action = content.call_action;
-  event.received_at_ms = content.received_at_ms;
-  event.attempt = request.attempt_number;
-  event.payload = content.raw_payload;
   ForwardHookRequest built =
-      BuildForwardHookRequest(event, request.delivery_id, hook.target.signing, now_());
+      BuildForwardHookRequest(EventOf(request), request.delivery_id, hook.target.signing, now_());
 
   Http2Request http;
   http.pool = hook.pool;

@@ -42,6 +42,7 @@ class ForwardHookProvider : public Provider {
   // delivery names no hook of this app (removed from the config since it was planned) and
   // PermanentFailure when there is no content. Everything else goes out and is classified.
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 
  private:
   ForwardHookProvider(Http2Client* client, std::function<absl::Time()> now)

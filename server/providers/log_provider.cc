@@ -25,6 +25,18 @@ const char* PlatformLabel(domain::Platform p) {
 
 }  // namespace
 
+absl::StatusOr<RequestPreview> LogProvider::Preview(const SendRequest& request) const {
+  RequestPreview preview;
+  preview.method = "LOG";
+  preview.body =
+      "event=push_logged app=" + request.app_id +
+      " registration=" + std::to_string(request.registration.id) +
+      " channel=log platform=" + PlatformLabel(request.registration.input.platform) +
+      " title_length=" + std::to_string(request.content ? request.content->title.size() : 0);
+  preview.note = "the demo channel sends nothing: it writes this line to pushgate's log";
+  return preview;
+}
+
 void LogProvider::Send(const SendRequest& request, std::function<void(SendResult)> done) {
   const std::string notification =
       request.content ? std::to_string(request.content->notification_id) : "";

@@ -16,6 +16,8 @@ class LogProvider final : public Provider {
   // Completes inline, on the caller's thread: Delivered, http_status 0, provider_message_id
   // "log-<attempt_id>".
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  // Method "LOG": the line Send would write, as the request.
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 };
 
 }  // namespace pushgate::providers

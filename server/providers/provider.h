@@ -8,7 +8,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/registration.h"
 #include "providers/notification_content.h"
@@ -43,16 +46,37 @@ struct SendRequest {
   // Unique per attempt so providers can set idempotency ids (e.g. apns-id).
   std::string attempt_id;
   int64_t delivery_id = 0;
-  int attempt_number = 1;  // 1 for the first attempt
+  int attempt_number = 1;  // 1 for the first attempt; a redriven delivery continues the count
   // Forward hooks: the app's hook this delivery goes to (registration is empty then).
   std::string hook;
+  // Device pushes: the push id (common/push_id.h) the payload carries under kPushIdKey, for the
+  // app's receipt; "" sends none.
+  std::string push_id;
 };
+
+// What a provider would send for a request (Deliveries.PreviewNotification), credentials
+// (authorization headers, signatures, VAPID JWTs) replaced by kRedacted.
+struct RequestPreview {
+  std::string method;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string note;  // how what is shown differs from the bytes on the wire, when it does
+};
+inline constexpr char kRedacted[] = "<redacted>";
 
 class Provider {
  public:
   virtual ~Provider() = default;
   // `done` runs exactly once, on the provider's I/O thread.
   virtual void Send(const SendRequest& request, std::function<void(SendResult)> done) = 0;
+  // The request Send would make now, from the same builders, without sending anything or
+  // touching any state. Any thread. Errors: what the builders refuse; UNIMPLEMENTED for a
+  // provider that cannot tell.
+  virtual absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const {
+    (void)request;
+    return absl::UnimplementedError("this channel cannot preview its requests");
+  }
 };
 
 }  // namespace pushgate::providers

@@ -16,6 +16,7 @@ namespace pushgate::providers {
 
 struct WebPushProvider::Delivery {
   const NotificationContent* content = nullptr;
+  std::string push_id;
   WebPushEndpoint endpoint;
   std::string ua_public;    // decoded p256dh
   std::string auth_secret;  // decoded auth
@@ -67,6 +68,7 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
   }
   auto delivery = std::make_shared<Delivery>();
   delivery->content = request.content;
+  delivery->push_id = request.push_id;
   std::optional<std::string> p256dh = Base64UrlDecode(reg.webpush_p256dh);
   std::optional<std::string> auth = Base64UrlDecode(reg.webpush_auth);
   if (reg.token.empty() || !p256dh || p256dh->size() != kWebPushPublicKeyBytes ||
@@ -100,9 +102,34 @@ void WebPushProvider::Send(const SendRequest& request, std::function<void(SendRe
       });
 }
 
+absl::StatusOr<RequestPreview> WebPushProvider::Preview(const SendRequest& request) const {
+  if (request.content == nullptr) return absl::InvalidArgumentError("no notification content");
+  const domain::RegistrationInput& reg = request.registration.input;
+  if (reg.platform != domain::Platform::kWebPush) {
+    return absl::FailedPreconditionError("not a Web Push registration");
+  }
+  // The policy only (no lookup): a preview never resolves or connects.
+  auto endpoint = ParseWebPushEndpoint(reg.token);
+  if (!endpoint.ok()) return endpoint.status();
+  auto message =
+      BuildWebPushMessage(*request.content, options_.build, WebPushShape::kFull, request.push_id);
+  if (!message.ok()) return message.status();
+  RequestPreview preview;
+  preview.method = "POST";
+  preview.url = reg.token;
+  preview.headers = std::move(message->headers);
+  preview.headers.emplace_back("authorization",
+                               absl::StrCat("vapid t=", kRedacted, ", k=", public_key()));
+  preview.body = std::move(message->json);
+  preview.note =
+      "the body is sent encrypted (aes128gcm) to the subscription's keys; shown before "
+      "encryption";
+  return preview;
+}
+
 void WebPushProvider::SendTo(std::shared_ptr<Delivery> delivery, const std::string& address,
                              WebPushShape shape) {
-  auto message = BuildWebPushMessage(*delivery->content, options_.build, shape);
+  auto message = BuildWebPushMessage(*delivery->content, options_.build, shape, delivery->push_id);
   if (!message.ok()) {
     delivery->done(LocalResult(Outcome::kPermanentFailure,
                                message.status().code() == absl::StatusCode::kOutOfRange

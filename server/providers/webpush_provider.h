@@ -74,6 +74,7 @@ class WebPushProvider : public Provider {
   // Answers are settled by ClassifyWebPushAnswer; after a 413 the message is resent once with
   // the minimal payload, and a second 413 is PermanentFailure "PayloadTooLarge".
   void Send(const SendRequest& request, std::function<void(SendResult)> done) override;
+  absl::StatusOr<RequestPreview> Preview(const SendRequest& request) const override;
 
   // The base64url application-server key browsers must subscribe with.
   const std::string& public_key() const { return vapid_->public_key(); }

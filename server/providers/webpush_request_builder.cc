@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "common/push_id.h"
 
 namespace pushgate::providers {
 namespace {
@@ -37,6 +38,7 @@ struct Shape {
   bool with_message = true;
   bool with_custom = true;
   std::string body;
+  std::string_view push_id;  // kept whatever else has to go: the app's receipt needs it
 };
 
 std::string Render(const NotificationContent& c, const Shape& s) {
@@ -59,6 +61,7 @@ std::string Render(const NotificationContent& c, const Shape& s) {
     PutText(j, "sessionId", c.call_session_id);
     PutText(j, "callType", c.call_type);
   }
+  if (!s.push_id.empty()) j[kPushIdKey] = std::string(s.push_id);
   // The app's rules: a notification icon for the service worker to show, and static extra
   // data, which never replaces a CometChat field.
   PutText(j, "icon", c.webpush_icon);
@@ -102,13 +105,14 @@ std::string WebPushTopic(std::string_view key) {
 
 absl::StatusOr<WebPushMessage> BuildWebPushMessage(const NotificationContent& content,
                                                    const WebPushBuildOptions& options,
-                                                   WebPushShape shape) {
+                                                   WebPushShape shape, std::string_view push_id) {
   const absl::Duration ttl = IsCall(content) ? options.call_ttl : options.ttl;
   if (ttl < absl::ZeroDuration()) return absl::InvalidArgumentError("Web Push TTL is negative");
 
   WebPushMessage out;
   Shape s;
   s.body = content.body;
+  s.push_id = push_id;
   const size_t limit = options.max_plaintext_bytes;
   if (shape == WebPushShape::kMinimal) {
     s.with_message = false;

@@ -63,10 +63,12 @@ struct WebPushMessage {
 };
 
 // Errors: OUT_OF_RANGE when even the minimal JSON (no message, custom or body) exceeds
-// max_plaintext_bytes; INVALID_ARGUMENT for a negative TTL.
+// max_plaintext_bytes; INVALID_ARGUMENT for a negative TTL. A non-empty `push_id` goes into the
+// JSON as "pushgate_push_id" (common/push_id.h), in every shape.
 absl::StatusOr<WebPushMessage> BuildWebPushMessage(const NotificationContent& content,
                                                    const WebPushBuildOptions& options,
-                                                   WebPushShape shape = WebPushShape::kFull);
+                                                   WebPushShape shape = WebPushShape::kFull,
+                                                   std::string_view push_id = {});
 
 // The Topic header for a collapse key (see above). Empty key → empty topic (no header).
 std::string WebPushTopic(std::string_view key);

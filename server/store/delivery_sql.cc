@@ -47,7 +47,8 @@ constexpr char kSelectActiveRegistrations[] =
 constexpr char kSelectDeliveriesForClaim[] =
     "SELECT d.id, d.registration_id, d.channel, d.state, d.attempt_count, d.next_attempt_at, "
     "d.provider_message_id, d.last_http_status, d.last_reason, d.target_hint, d.created_at, "
-    "d.updated_at, d.hook, " PG_REGISTRATION_COLUMNS("r.") " FROM deliveries d "
+    "d.updated_at, d.hook, " PG_REGISTRATION_COLUMNS("r.") ", "
+    "COALESCE(json_array_length(d.attempts), 0) FROM deliveries d "
     "LEFT JOIN registrations r ON r.id = d.registration_id "
     "WHERE d.notification_id = ?1 ORDER BY d.id";
 #undef PG_REGISTRATION_COLUMNS
@@ -62,7 +63,8 @@ constexpr char kMarkSending[] =
 
 // One statement per settled attempt: state, counters and the attempt log together (the log's
 // shape is in migrations/0002_deliveries.sql). SQLite evaluates every SET expression against the
-// old row, so attempt_count + 1 is this attempt's number. Guarded by state = 'sending' so that a
+// old row, so the log's length + 1 is this attempt's number: attempt_count (the retry budget)
+// restarts at a redrive, the numbering goes on. Guarded by state = 'sending' so that a
 // late outcome cannot overwrite what a newer claim already settled.
 // A delivery's first attempt (no log yet, so attempt_count is 0: the count only grows with the
 // log) takes the log as text written by FirstAttemptLog (?12), which spares the common push
@@ -72,7 +74,8 @@ constexpr char kSettle[] =
     "provider_message_id = COALESCE(?5, provider_message_id), "
     "last_http_status = CASE WHEN ?3 THEN ?6 ELSE last_http_status END, last_reason = ?7, "
     "updated_at = ?8, attempts = CASE WHEN NOT ?3 THEN attempts WHEN attempts IS NULL THEN ?12 "
-    "ELSE json_insert(attempts, '$[#]', json_array(attempt_count + 1, ?9, ?10, ?6, ?11, ?5)) END "
+    "ELSE json_insert(attempts, '$[#]', json_array(json_array_length(attempts) + 1, ?9, ?10, ?6, "
+    "?11, ?5)) END "
     "WHERE id = ?1 AND state = 'sending'";
 
 // protocols.md §2.6: a registration renewed after the provider saw the token die is newer than
@@ -103,7 +106,8 @@ constexpr char kSelectNotification[] =
 constexpr char kSelectDeliveries[] =
     "SELECT id, notification_id, registration_id, channel, state, attempt_count, next_attempt_at, "
     "provider_message_id, last_http_status, last_reason, target_hint, created_at, updated_at, "
-    "attempts, hook FROM deliveries WHERE notification_id = ?1 ORDER BY id";
+    "attempts, hook, received_at, received_device_at, opened_at, opened_device_at "
+    "FROM deliveries WHERE notification_id = ?1 ORDER BY id";
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -276,6 +280,7 @@ std::vector<ClaimedDelivery> SelectDeliveriesForClaim(WriteTxn& txn, int64_t not
     d.updated_at_ms = Int64(*select, 11);
     d.hook = Text(*select, 12);
     c.registration = ReadRegistration(*select, 13);
+    d.attempts_logged = static_cast<int>(Int64(*select, 13 + kRegistrationColumnCount));
     out.push_back(std::move(c));
   }
   return out;
@@ -597,6 +602,10 @@ absl::StatusOr<std::optional<NotificationDetail>> ReadNotificationDetail(Stateme
     d.created_at_ms = Int64(*select, 11);
     d.updated_at_ms = Int64(*select, 12);
     d.hook = Text(*select, 14);
+    d.received_at_ms = Int64(*select, 15);
+    d.received_device_at_ms = Int64(*select, 16);
+    d.opened_at_ms = Int64(*select, 17);
+    d.opened_device_at_ms = Int64(*select, 18);
     const nlohmann::json log =
         nlohmann::json::parse(Text(*select, 13), nullptr, /*allow_exceptions=*/false);
     if (log.is_array()) {

@@ -85,7 +85,7 @@ constexpr char kFailedSince[] =
     "LIMIT ?4";
 
 // Attempt budget reset: attempt_count is what the retry policy counts against max_attempts.
-// The attempt log keeps the earlier attempts (numbers restart at 1 after a redrive).
+// The attempt log keeps the earlier attempts, and later attempts continue its numbering.
 constexpr char kRedriveDelivery[] =
     "UPDATE deliveries SET state = 'pending', attempt_count = 0, next_attempt_at = ?2, "
     "updated_at = ?2 WHERE id = ?1 AND state = 'failed'";

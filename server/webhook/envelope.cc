@@ -91,6 +91,11 @@ absl::StatusOr<Envelope> Validate(const json::object& root) {
   if (e.uid.size() > kMaxUidBytes) {
     return Invalid(absl::StrCat("data.to.uid must be at most ", kMaxUidBytes, " bytes"));
   }
+  // The uid is a key in the store, and shows in log lines and pushgatectl's tables.
+  for (const char c : e.uid) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return Invalid("data.to.uid contains control characters");
+  }
 
   const json::value* type = Find(*details, "type");
   if (type == nullptr || !type->is_string() ||
@@ -152,7 +157,7 @@ bool IsKnownCallAction(std::string_view action) {
   return false;
 }
 
-absl::StatusOr<Envelope> ParseEnvelope(std::string_view body) {
+absl::StatusOr<Envelope> ParseEnvelope(std::string_view body, std::string* app_id_on_error) {
   // A typical 1 KB payload fits in 8 KB of tree.
   StackJsonParser<8192> parser(kMaxJsonDepth);
   json::error_code ec;
@@ -162,7 +167,19 @@ absl::StatusOr<Envelope> ParseEnvelope(std::string_view body) {
   }
   if (ec) return Invalid("body is not valid JSON");
   if (!root.is_object()) return Invalid("body must be a JSON object");
-  return Validate(root.get_object());
+  absl::StatusOr<Envelope> envelope = Validate(root.get_object());
+  // Checked after the fields, so that a refusal names the app whenever the body has one.
+  if (envelope.ok() && parser.HadDuplicateKeys(root)) {
+    envelope = Invalid("body repeats a key within an object; each key may appear once");
+  }
+  if (!envelope.ok() && app_id_on_error != nullptr) {
+    const json::value* app = Find(root.get_object(), "appId");
+    if (app != nullptr && app->is_string()) {
+      const std::string_view id = AsView(app->get_string());
+      app_id_on_error->assign(id.substr(0, kMaxLoggedAppIdBytes));
+    }
+  }
+  return envelope;
 }
 
 }  // namespace pushgate::webhook

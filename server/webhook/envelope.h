@@ -19,6 +19,8 @@ inline constexpr size_t kMaxUidBytes = 255;
 // Real payloads nest about 6 levels (notificationDetails.message.data...); the limit only
 // has to stop hostile input from costing memory and time.
 inline constexpr size_t kMaxJsonDepth = 64;
+// An appId from a refused body goes to the log; configured app ids are far shorter.
+inline constexpr size_t kMaxLoggedAppIdBytes = 64;
 
 // What the gateway needs from a payload. The payload itself is stored verbatim, so fields not
 // listed here (region, custom, message, ...) are kept without being read.
@@ -42,7 +44,12 @@ struct Envelope {
 //    documented actions and sessionId a non-empty string;
 //  - sentAt and unreadMessageCount, when present, a number or a string (samples use both);
 //  - tag, conversationId and sender, when present and not null, strings.
-absl::StatusOr<Envelope> ParseEnvelope(std::string_view body);
+//  - no object repeats a key (readers differ on which copy counts);
+//  - the uid has no control characters.
+// On failure, `app_id_on_error` (when given) receives the body's appId if it has a string one,
+// cut to kMaxLoggedAppIdBytes, so the refusal's log line can name the app.
+absl::StatusOr<Envelope> ParseEnvelope(std::string_view body,
+                                       std::string* app_id_on_error = nullptr);
 
 // True for the call actions CometChat documents.
 bool IsKnownCallAction(std::string_view action);

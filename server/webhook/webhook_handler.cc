@@ -153,7 +153,7 @@ class Service : public std::enable_shared_from_this<Service> {
                                       {"status", status},
                                       {"reason", reason},
                                       {"method", request.method},
-                                      {"app_id", app_id},
+                                      {"app_id", app_id.substr(0, kMaxLoggedAppIdBytes)},
                                       {"remote", request.remote_address}});
     Reply(route, respond, std::move(response));
   }
@@ -237,10 +237,11 @@ class Service : public std::enable_shared_from_this<Service> {
                       caller.presented ? "invalid credentials" : "credentials required");
       return;
     }
-    absl::StatusOr<Envelope> envelope = ParseEnvelope(request.body);
+    std::string claimed_app_id;
+    absl::StatusOr<Envelope> envelope = ParseEnvelope(request.body, &claimed_app_id);
     if (!envelope.ok()) {
       const std::string_view message = ToStd(envelope.status().message());
-      Reject(Route::kWebhook, request, respond, Message(400, message), message);
+      Reject(Route::kWebhook, request, respond, Message(400, message), message, claimed_app_id);
       return;
     }
     const AuthDecision decision = authorizer.Authorize(caller, envelope->app_id);
@@ -248,14 +249,15 @@ class Service : public std::enable_shared_from_this<Service> {
       case AuthOutcome::kAllowed:
         break;
       case AuthOutcome::kUnauthenticated:
-        RejectBasicAuth(request, respond, decision.reason);
+        RejectBasicAuth(request, respond, decision.reason, envelope->app_id);
         return;
       case AuthOutcome::kForbidden:
         Reject(Route::kWebhook, request, respond, Message(403, decision.reason), decision.reason,
                envelope->app_id);
         return;
       case AuthOutcome::kUnknownApp:
-        Reject(Route::kWebhook, request, respond, Message(404, decision.reason), decision.reason);
+        Reject(Route::kWebhook, request, respond, Message(404, decision.reason), decision.reason,
+               envelope->app_id);
         return;
     }
     if (decision.app->webhook.hmac) {
@@ -280,7 +282,7 @@ class Service : public std::enable_shared_from_this<Service> {
   // A failed Basic Auth: counted against the source address, answered late once it keeps
   // failing, and the failure that crosses the limit starts its lockout.
   void RejectBasicAuth(const http::HttpRequest& request, const http::Respond& respond,
-                       std::string_view reason) {
+                       std::string_view reason, std::string_view app_id = {}) {
     const AuthLockout::Failure failure =
         lockout_->RecordFailure(request.remote_address, Clock::now());
     auth_failures_.Increment();
@@ -291,7 +293,7 @@ class Service : public std::enable_shared_from_this<Service> {
               {{"remote", request.remote_address}, {"seconds", seconds}});
     }
     if (failure.delay.count() == 0) {
-      RejectUnauthenticated(request, respond, reason);
+      RejectUnauthenticated(request, respond, reason, app_id);
       return;
     }
     // The log line now, the answer later; the copy of the request keeps only what the log
@@ -299,10 +301,11 @@ class Service : public std::enable_shared_from_this<Service> {
     http::HttpRequest summary;
     summary.method = request.method;
     summary.remote_address = request.remote_address;
-    delayed_.RunAfter(failure.delay, [self = shared_from_this(), summary = std::move(summary),
-                                      respond, reason = std::string(reason)] {
-      self->RejectUnauthenticated(summary, respond, reason);
-    });
+    delayed_.RunAfter(failure.delay,
+                      [self = shared_from_this(), summary = std::move(summary), respond,
+                       reason = std::string(reason), app_id = std::string(app_id)] {
+                        self->RejectUnauthenticated(summary, respond, reason, app_id);
+                      });
   }
 
   std::shared_ptr<const AuthState> CurrentAuth() {

@@ -144,6 +144,8 @@ TEST_F(WebhookTest, EveryClientErrorNamesTheProblem) {
       {mutated([](json& d) { d["data"]["notificationDetails"]["callAction"] = "dialing"; }),
        "callAction"},
       {mutated([](json& d) { d["data"]["notificationDetails"].erase("sessionId"); }), "sessionId"},
+      {mutated([](json& d) { d["data"]["to"]["uid"] = "alice\nlevel=admin"; }), "data.to.uid"},
+      {mutated([](json& d) { d["data"]["to"]["uid"] = std::string("bob\0", 4); }), "data.to.uid"},
   };
   for (const Case& c : cases) {
     HttpResult r = post(c.body);
@@ -152,9 +154,29 @@ TEST_F(WebhookTest, EveryClientErrorNamesTheProblem) {
         << "message should name " << c.field << ": " << r.body;
   }
 
+  // A duplicated key: Boost.JSON and nlohmann keep the last copy, other readers the first, so
+  // the body could mean one recipient here and another to a forward hook's receiver.
+  std::string twice = json::parse(Fixture("chat")).dump();
+  const std::string to = R"("to":{)";
+  ASSERT_NE(twice.find(to), std::string::npos);
+  twice.insert(twice.find(to) + to.size(), R"("uid":"mallory",)");
+  HttpResult duplicated = post(twice);
+  EXPECT_EQ(duplicated.status, 400) << duplicated.body;
+  EXPECT_NE(MessageOf(duplicated).find("repeats a key"), std::string::npos) << duplicated.body;
+
+  // The refusals' log lines name the app the body is for.
+  EXPECT_NE(server_->Log().find("each key may appear once\" method=POST app_id=app123"),
+            std::string::npos)
+      << server_->Log();
+
   HttpResult unknown_app = post(ChatPayloadFor("u1", "no-such-app"));
   EXPECT_EQ(unknown_app.status, 404);
   EXPECT_NE(MessageOf(unknown_app).find("appId"), std::string::npos);
+
+  EXPECT_NE(
+      server_->Log().find("status=404 reason=\"unknown appId\" method=POST app_id=no-such-app"),
+      std::string::npos)
+      << server_->Log();
 
   HttpResult text =
       HttpRequest("POST", url, Fixture("chat"),

@@ -331,7 +331,11 @@ TEST_F(DeliveriesServiceTest, RetryByIdAndSince) {
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].notification.id, failed);
-  EXPECT_EQ((*claimed)[0].to_send.size(), 2u);
+  ASSERT_EQ((*claimed)[0].to_send.size(), 2u);
+  for (const store::ClaimedDelivery& d : (*claimed)[0].to_send) {
+    EXPECT_EQ(d.delivery.attempt_count, 0);    // the budget starts again
+    EXPECT_EQ(d.delivery.attempts_logged, 1);  // the numbering does not: the next is 2
+  }
 
   pb::RetryNotificationRequest since;
   since.mutable_since()->set_seconds((now_ - 3 * kDay) / 1000);
@@ -383,6 +387,41 @@ TEST_F(DeliveriesServiceTest, WatchStreamsChangesAndReleasesOnDisconnect) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(service_->active_watchers(), 0);
+}
+
+// A watcher with more events waiting than its buffer holds is ended with a status that says
+// so, rather than shown a stream with transitions missing.
+TEST_F(DeliveriesServiceTest, AWatcherThatFallsBehindIsEndedWithResourceExhausted) {
+  DeliveriesServiceOptions options;
+  options.watch_poll_ms = 300;  // the seeds below land in one poll
+  options.watch_queue_limit = 2;
+  DeliveriesService service(auth_.get(), status_.get(), options);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = pb::Deliveries::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  Prepare(&ctx, "key-1");
+  pb::WatchNotificationsRequest req;
+  req.set_app_id("app1");
+  auto reader = stub->WatchNotifications(&ctx, req);
+  for (int i = 0; i < 200 && service.active_watchers() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(service.active_watchers(), 1);
+  for (int i = 0; i < 5; ++i) Seed("app1", "alice", now_ + 1000 + i, std::nullopt);
+  pb::NotificationEvent e;
+  int read = 0;
+  while (reader->Read(&e)) ++read;
+  const grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("fell behind"), std::string::npos) << s.error_message();
+  EXPECT_LE(read, 2);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 
 TEST_F(DeliveriesServiceTest, WatchSeesAChangeCommittedAfterANewerOne) {

@@ -133,6 +133,9 @@ TEST(DeliveriesOutput, Tables) {
   EXPECT_THAT(status, HasSubstr("delivered"));
   EXPECT_THAT(status, HasSubstr("log"));
   EXPECT_THAT(status, HasSubstr("200"));
+  EXPECT_THAT(status, HasSubstr("RECEIVED"));
+  d->mutable_received_time()->set_seconds(1'700'000'000);
+  EXPECT_THAT(FormatNotification(n), HasSubstr("2023-11-14"));  // the receipt's time shows
 
   pb::ListNotificationsResponse list;
   *list.add_notifications() = n;
@@ -154,9 +157,58 @@ TEST(DeliveriesOutput, Tables) {
   stats.set_queue_depth(5);
   EXPECT_THAT(FormatStats(stats), HasSubstr("(none)"));
   EXPECT_THAT(FormatStats(stats), HasSubstr("queue depth: 5"));
+  EXPECT_THAT(FormatStats(stats), ::testing::Not(HasSubstr("device receipts")));  // none yet
+  pb::ReceiptRate* rate = stats.add_receipt_rates();
+  rate->set_channel("fcm");
+  rate->set_platform("android");
+  rate->set_delivered(8);
+  rate->set_received(6);
+  rate->set_received_rate(0.75);
+  EXPECT_THAT(FormatStats(stats), HasSubstr("device receipts"));
+  EXPECT_THAT(FormatStats(stats), ::testing::ContainsRegex("fcm +android +8 +6 +0 +75.0 +0.0"));
   pb::RetryNotificationResponse redriven;
   redriven.set_redriven_count(1);
   EXPECT_EQ(FormatRedriven(redriven), "redriven 1 delivery\n");
+}
+
+TEST(DeliveriesArgs, PreviewTakesAFileAndAnOptionalUid) {
+  auto a = Parse({"preview", "--app=demo", "--file", "payload.json", "--uid=bob"});
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->command, Command::kPreview);
+  const pb::PreviewNotificationRequest r = BuildPreviewRequest(*a, "{\"appId\":\"demo\"}");
+  EXPECT_EQ(r.app_id(), "demo");
+  EXPECT_EQ(r.uid(), "bob");
+  EXPECT_EQ(r.payload_json(), "{\"appId\":\"demo\"}");
+  ExpectUsageError({"preview", "--app=demo"}, "preview needs --file");
+  ExpectUsageError({"preview", "--file=p.json"}, "--app is required");
+  ExpectUsageError({"stats", "--app=demo", "--file=p.json"}, "--file does not apply to 'stats'");
+}
+
+TEST(DeliveriesOutput, PreviewShowsEachRequestOrWhyNot) {
+  pb::PreviewNotificationResponse r;
+  r.set_uid("bob");
+  r.set_kind("chat");
+  r.add_rules_applied("privacy");
+  pb::PreviewedRequest* q = r.add_requests();
+  q->set_channel(pb::CHANNEL_FCM);
+  q->set_target_hint("abcdefgh…");
+  q->set_registration_id("3");
+  q->set_method("POST");
+  q->set_url("https://fcm.googleapis.com/v1/projects/p/messages:send");
+  pb::HttpHeader* h = q->add_headers();
+  h->set_name("authorization");
+  h->set_value("Bearer <redacted>");
+  q->set_body("{\"message\":{}}");
+  pb::PreviewedRequest* skipped = r.add_requests();
+  skipped->set_channel(pb::CHANNEL_APNS);
+  skipped->set_skipped_reason("no_provider");
+  const std::string out = FormatPreview(r);
+  EXPECT_THAT(out, HasSubstr("recipient bob  kind chat  rules privacy"));
+  EXPECT_THAT(out, HasSubstr("POST https://fcm.googleapis.com/v1/projects/p/messages:send\n"
+                             "authorization: Bearer <redacted>\n\n{\"message\":{}}\n"));
+  EXPECT_THAT(out, HasSubstr("not sent: no_provider"));
+  EXPECT_EQ(FormatPreview(pb::PreviewNotificationResponse()),
+            "recipient   kind   rules -\nno targets: nothing would be sent\n");
 }
 
 }  // namespace

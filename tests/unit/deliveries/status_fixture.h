@@ -46,7 +46,8 @@ class StatusFixture : public ::testing::Test {
   // Ingests one notification and, unless `settle_as` is empty, claims it (one log delivery per
   // active registration of the uid) and settles every delivery in that state.
   int64_t Seed(const std::string& app, const std::string& uid, int64_t received_at_ms,
-               std::optional<DeliveryState> settle_as, const std::string& type = "chat") {
+               std::optional<DeliveryState> settle_as, const std::string& type = "chat",
+               Channel channel = Channel::kLog) {
     NewNotification n = MakeNotification(++hash_, received_at_ms);
     n.app_id = app;
     n.uid = uid;
@@ -56,13 +57,13 @@ class StatusFixture : public ::testing::Test {
     if (!in.ok() || !settle_as) return in.ok() ? in->id : 0;
     ClaimRequest claim;
     claim.now_ms = received_at_ms + 1;
-    claim.planner = [](const NotificationRecord&, const std::vector<Registration>& active,
-                       int64_t) {
+    claim.planner = [channel](const NotificationRecord&, const std::vector<Registration>& active,
+                              int64_t) {
       std::vector<PlannedDelivery> out;
       for (const Registration& r : active) {
         PlannedDelivery p;
         p.registration_id = r.id;
-        p.channel = Channel::kLog;
+        p.channel = channel;
         p.target_hint = "log";
         out.push_back(p);
       }

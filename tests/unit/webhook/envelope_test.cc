@@ -110,6 +110,71 @@ TEST(ParseEnvelope, RejectsMissingOrEmptyIdentifiers) {
   ExpectAccepted(Chat(), [](json& d) { d["data"]["to"]["uid"] = std::string(kMaxUidBytes, 'u'); });
 }
 
+TEST(ParseEnvelope, RejectsAUidWithControlCharacters) {
+  // JSON escapes in the body, so the parsed uid holds the control character itself.
+  for (const char* uid : {R"(al\nice)", R"(al\rice)", R"(\tbob)", R"(nul\u0000)", R"(del\u007f)"}) {
+    json doc = Chat();
+    doc["data"]["to"]["uid"] = "uid-placeholder";
+    const std::string spelled = "\"uid-placeholder\"";
+    std::string edited = doc.dump();
+    edited.replace(edited.find(spelled), spelled.size(), std::string("\"") + uid + "\"");
+    absl::StatusOr<Envelope> e = ParseEnvelope(edited);
+    ASSERT_FALSE(e.ok()) << uid;
+    EXPECT_THAT(std::string(e.status().message()), HasSubstr("data.to.uid")) << uid;
+  }
+  // Non-ASCII letters are no control characters.
+  ExpectAccepted(Chat(), [](json& d) { d["data"]["to"]["uid"] = "z\u00fcrich-\u00e9l\u00e8ve"; });
+}
+
+// A body whose value depends on which copy of a key a reader keeps is refused, at any depth:
+// the engine, the providers and a forward hook's receiver must all read the same message.
+TEST(ParseEnvelope, RejectsDuplicatedKeysAtAnyDepth) {
+  const std::string body = Chat().dump();
+  const auto insert_after = [&](const std::string& anchor, const std::string& extra) {
+    std::string edited = body;
+    const size_t at = edited.find(anchor);
+    EXPECT_NE(at, std::string::npos) << anchor;
+    edited.insert(at + anchor.size(), extra);
+    return edited;
+  };
+  for (const std::string& edited : {
+           insert_after("{", R"("appId":"other-app",)"),                     // top level
+           insert_after(R"("to":{)", R"("uid":"mallory",)"),                 // the recipient
+           insert_after(R"("notificationDetails":{)", R"("type":"chat",)"),  // same value too
+       }) {
+    absl::StatusOr<Envelope> e = ParseEnvelope(edited);
+    ASSERT_FALSE(e.ok()) << edited;
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(e.status().message()), HasSubstr("repeats a key")) << edited;
+  }
+  // Deep inside the message, in an array of objects.
+  json doc = Chat();
+  doc["data"]["notificationDetails"]["custom"]["list"] = json::array({{{"k", 1}}, {{"k", 2}}});
+  std::string deep = doc.dump();
+  const std::string anchor = R"({"k":2)";
+  deep.insert(deep.find(anchor) + anchor.size(), R"(,"k":3)");
+  EXPECT_FALSE(ParseEnvelope(deep).ok()) << deep;
+  // The same key in two different objects is no duplicate.
+  EXPECT_TRUE(ParseEnvelope(doc.dump()).ok());
+}
+
+TEST(ParseEnvelope, NamesTheBodysAppIdWhenItRefusesIt) {
+  json doc = Chat();
+  doc["data"]["to"].erase("uid");
+  std::string app_id;
+  ASSERT_FALSE(ParseEnvelope(doc.dump(), &app_id).ok());
+  EXPECT_EQ(app_id, doc["appId"].get<std::string>());
+
+  doc["appId"] = std::string(500, 'a');  // hostile: cut for the log
+  app_id.clear();
+  ASSERT_FALSE(ParseEnvelope(doc.dump(), &app_id).ok());
+  EXPECT_EQ(app_id, std::string(kMaxLoggedAppIdBytes, 'a'));
+
+  app_id.clear();
+  ASSERT_FALSE(ParseEnvelope("{not json", &app_id).ok());
+  EXPECT_EQ(app_id, "");
+}
+
 TEST(ParseEnvelope, ChecksTheNotificationType) {
   ExpectRejected(
       Chat(), [](json& d) { d["data"]["notificationDetails"].erase("type"); },

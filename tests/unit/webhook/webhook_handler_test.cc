@@ -477,6 +477,25 @@ TEST_F(HandlerTest, MetricsCountRequestsTimeIngestsAndReadTheStore) {
               HasSubstr("pushgate_http_requests_total{route=\"metrics\",status=\"200\"} 1\n"));
 }
 
+TEST_F(HandlerTest, RefusalLogLinesNameTheAppWhenTheBodyHasOne) {
+  json doc = json::parse(ChatBody());
+  const std::string app = doc["appId"];
+  doc["data"]["to"].erase("uid");
+  ::testing::internal::CaptureStderr();
+  Call(Post(doc.dump(), Basic("cometchat", "pw-current")));  // 400
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("status=400"));
+  EXPECT_THAT(log, HasSubstr("app_id=" + app));
+
+  doc = json::parse(ChatBody());
+  doc["appId"] = "no-such-app";
+  ::testing::internal::CaptureStderr();
+  Call(Post(doc.dump(), Basic("other", "pw-other")));  // 404
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("status=404"));
+  EXPECT_THAT(log, HasSubstr("app_id=no-such-app"));
+}
+
 TEST_F(HandlerTest, LogsNeitherCredentialsNorPayload) {
   json doc = json::parse(ChatBody());
   doc["data"]["notificationDetails"]["body"] = "PAYLOAD-TEXT";
