@@ -104,8 +104,9 @@ class Service : public std::enable_shared_from_this<Service> {
         "pushgate_ready",
         "1 when the store's last commit succeeded and the delivery engine runs (as /readyz "
         "checks, without its probe write), else 0.",
-        {}, [store = &store_, engine_running = engine_running_] {
-          const bool ready = store->Stats().last_commit_ok && (!engine_running || engine_running());
+        {}, [health = &health_, engine_running = engine_running_] {
+          const bool ready =
+              health->Stats().last_commit_ok && (!engine_running || engine_running());
           return std::vector<metrics::GaugeSample>{{{}, ready ? 1.0 : 0.0}};
         });
   }
