@@ -491,11 +491,23 @@ TEST_F(HandlerTest, MetricsCountRequestsTimeIngestsAndReadTheStore) {
   EXPECT_THAT(text, HasSubstr("pushgate_notifications{state=\"done\"} 9\n"));
   EXPECT_THAT(text, HasSubstr("pushgate_registrations{platform=\"apns\",state=\"active\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("pushgate_registrations{platform=\"fcm\",state=\"inactive\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("pushgate_ready 1\n"));
   EXPECT_EQ(store_.stats_calls, 1);  // one snapshot feeds every store gauge
 
   // The scrape itself is counted too, on the next one.
   EXPECT_THAT(Call(Get("/metrics")).body,
               HasSubstr("pushgate_http_requests_total{route=\"metrics\",status=\"200\"} 1\n"));
+}
+
+TEST_F(HandlerTest, ReadyGaugeFollowsTheLastCommitAndTheEngine) {
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 1\n"));
+  engine_running_ = false;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 0\n"));
+  engine_running_ = true;
+  store_.stats.last_commit_ok = false;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 0\n"));
+  store_.stats.last_commit_ok = true;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 1\n"));
 }
 
 TEST_F(HandlerTest, LogsNeitherCredentialsNorPayload) {
