@@ -22,7 +22,8 @@ void RegisterQueueAgeMetric(metrics::Registry& registry, store::StatusStore& sta
       });
 }
 
-void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store) {
+void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store,
+                          std::function<bool()> engine_running) {
   // Written by the scrape hook and read by the callbacks; Registry::Render runs them one
   // scrape at a time, so no lock is needed here.
   auto snapshot = std::make_shared<store::StoreStats>();
@@ -61,6 +62,14 @@ void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store
               {{key.substr(0, slash), key.substr(slash + 1)}, static_cast<double>(n)});
         }
         return samples;
+      });
+  registry.AddGaugeCallback(
+      "pushgate_ready",
+      "1 when the store's last commit succeeded and the delivery engine runs (as /readyz "
+      "checks, without its probe write), else 0.",
+      {}, [snapshot, engine_running = std::move(engine_running)] {
+        const bool ready = snapshot->last_commit_ok && (!engine_running || engine_running());
+        return std::vector<metrics::GaugeSample>{{{}, ready ? 1.0 : 0.0}};
       });
 }
 

@@ -4,6 +4,8 @@
 #ifndef PUSHGATE_WEBHOOK_STORE_METRICS_H_
 #define PUSHGATE_WEBHOOK_STORE_METRICS_H_
 
+#include <functional>
+
 #include "metrics/registry.h"
 #include "store/status_store.h"
 #include "store/store_health.h"
@@ -11,9 +13,12 @@
 namespace pushgate::webhook {
 
 // Registers pushgate_store_write_queue_depth, pushgate_store_write_queue_capacity,
-// pushgate_notifications{state} and pushgate_registrations{platform,state}. `store` must
-// outlive `registry`'s last Render(). Call once per registry.
-void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store);
+// pushgate_notifications{state}, pushgate_registrations{platform,state} and pushgate_ready
+// (1 when the last commit succeeded and `engine_running`, if given, says true: /readyz's answer
+// without its probe write, since a scrape must not write). `store` must outlive `registry`'s
+// last Render(). Call once per registry.
+void RegisterStoreMetrics(metrics::Registry& registry, store::StoreHealth& store,
+                          std::function<bool()> engine_running = {});
 
 // Registers pushgate_queue_oldest_waiting_seconds: how long the oldest notification waiting
 // for the engine has waited (0 when none; absent from a scrape whose read failed). One read

@@ -91,23 +91,13 @@ class Service : public std::enable_shared_from_this<Service> {
                     "of its notification (successful requests only).",
                     {}, {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
                 .WithLabels({})) {
-    RegisterStoreMetrics(registry_, health_);
+    RegisterStoreMetrics(registry_, health_, engine_running_);
     registry_.AddGaugeCallback(
         "pushgate_webhook_locked_out_sources",
         "Source addresses refused with 429 after too many failed Basic Auth attempts.", {},
         [lockout = lockout_] {
           return std::vector<metrics::GaugeSample>{
               {{}, static_cast<double>(lockout->locked_sources(Clock::now()))}};
-        });
-    // For alerts: /readyz's answer without its probe write (a scrape must not write).
-    registry_.AddGaugeCallback(
-        "pushgate_ready",
-        "1 when the store's last commit succeeded and the delivery engine runs (as /readyz "
-        "checks, without its probe write), else 0.",
-        {}, [health = &health_, engine_running = engine_running_] {
-          const bool ready =
-              health->Stats().last_commit_ok && (!engine_running || engine_running());
-          return std::vector<metrics::GaugeSample>{{{}, ready ? 1.0 : 0.0}};
         });
   }
 

@@ -470,6 +470,7 @@ TEST_F(HandlerTest, MetricsCountRequestsTimeIngestsAndReadTheStore) {
   EXPECT_THAT(text, HasSubstr("pushgate_notifications{state=\"done\"} 9\n"));
   EXPECT_THAT(text, HasSubstr("pushgate_registrations{platform=\"apns\",state=\"active\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("pushgate_registrations{platform=\"fcm\",state=\"inactive\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("pushgate_ready 1\n"));
   EXPECT_EQ(store_.stats_calls, 1);  // one snapshot feeds every store gauge
 
   // The scrape itself is counted too, on the next one.
@@ -494,6 +495,17 @@ TEST_F(HandlerTest, RefusalLogLinesNameTheAppWhenTheBodyHasOne) {
   log = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(log, HasSubstr("status=404"));
   EXPECT_THAT(log, HasSubstr("app_id=no-such-app"));
+}
+
+TEST_F(HandlerTest, ReadyGaugeFollowsTheLastCommitAndTheEngine) {
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 1\n"));
+  engine_running_ = false;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 0\n"));
+  engine_running_ = true;
+  store_.stats.last_commit_ok = false;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 0\n"));
+  store_.stats.last_commit_ok = true;
+  EXPECT_THAT(Call(Get("/metrics")).body, HasSubstr("pushgate_ready 1\n"));
 }
 
 TEST_F(HandlerTest, LogsNeitherCredentialsNorPayload) {
