@@ -264,8 +264,8 @@ struct EngineConfig {
   int max_age_seconds = 3600;    // a delivery older than this fails instead of retrying
   int call_expiry_seconds = 30;  // an incoming call not sent by then expires
   int claim_batch = 256;         // notifications per claim transaction
-  // Deliveries being sent at once. libcurl 7.88 slows down past a few hundred streams (measured:
-  // 8.2k/s at 64 in flight, 1.8k/s at 4000), so the default stays low.
+  // Deliveries being sent at once: bounds the engine's memory and the streams open at the
+  // providers (BENCHMARKS.md has the drain measured at several values).
   int max_in_flight = 256;
   int poll_interval_ms = 200;       // how often to look for due work when idle
   int request_timeout_ms = 10'000;  // per provider request

@@ -333,8 +333,8 @@ async function handleSend(req, res, rec, project) {
 }
 
 // A `reset` or `goaway` rule: the request gets no answer. Recorded with status 0 and reason
-// RESET / GOAWAY, since libcurl may resend such a request by itself and the client's own log
-// need not show the drop.
+// RESET / GOAWAY, since the HTTP/2 client resends a request the server never processed by
+// itself and the client's own log need not show the drop.
 function dropConnection(req, rec, rule) {
   rec.status = 0;
   rec.reason = rule.reset ? 'RESET' : 'GOAWAY';
