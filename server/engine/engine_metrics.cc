@@ -70,9 +70,9 @@ void EngineMetrics::Delivered(domain::Channel channel, double seconds_since_rece
   latency_[static_cast<int>(channel)]->Observe(seconds_since_received);
 }
 
-void EngineMetrics::DeliveredToDevice(store::Channel channel, const std::string& platform) {
+void EngineMetrics::DeliveredToDevice(domain::Channel channel, const std::string& platform) {
   if (device_delivered_ == nullptr) return;
-  device_delivered_->WithLabels({store::ChannelName(channel), platform}).Increment();
+  device_delivered_->WithLabels({domain::ChannelName(channel), platform}).Increment();
 }
 
 void EngineMetrics::InFlight(int n) {

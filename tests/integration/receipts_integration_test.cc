@@ -20,7 +20,8 @@ constexpr char kOtherKey[] = "other-app-key";        // role register on app456 
 class ReceiptsTest : public GatewayTest {
  protected:
   void SetUp() override {
-    if (!ToolsPresent() || !fakes::HaveTool("basenc")) GTEST_SKIP() << "node/openssl missing";
+    const std::string missing = MissingTools({"basenc"});
+    ASSERT_TRUE(missing.empty()) << missing;
     ASSERT_TRUE(apns_.Start(Dir())) << "fake APNs did not start";
     ASSERT_TRUE(fcm_.Start(Dir())) << "fake FCM did not start";
     ASSERT_TRUE(push_.Start(Dir())) << "fake push service did not start";

@@ -71,10 +71,6 @@ class FakeStatusStore : public store::StatusStore {
   absl::StatusOr<store::ChangeCursor> LatestChange(const std::string&) override {
     return absl::UnimplementedError("not used");
   }
-  absl::Status DeleteExpired(int64_t, int64_t, int,
-                             store::Callback<store::RetentionBatch>) override {
-    return absl::UnimplementedError("not used");
-  }
 
   store::NotificationQuery last_query;
   int64_t last_since_ms = 0;
