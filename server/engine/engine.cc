@@ -55,6 +55,7 @@ Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
       swappable_(providers.get()),
       metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
   providers_ = std::move(providers);
+  for (const auto& [app_id, rules] : options_.rules) metrics_.KnowApp(app_id);
 }
 
 Engine::~Engine() { Stop(); }
