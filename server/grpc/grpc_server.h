@@ -15,8 +15,6 @@
 #include "config/config.h"
 #include "engine/preview.h"
 #include "metrics/registry.h"
-#include "common/push_id.h"
-#include "engine/preview.h"
 #include "store/receipt_store.h"
 #include "store/registry_store.h"
 #include "store/status_store.h"
