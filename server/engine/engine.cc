@@ -41,21 +41,16 @@ Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
       now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
       store_(store),
       providers_(std::move(providers)),
-      swappable_(nullptr),
       metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
   for (const auto& [app_id, rules] : options_.rules) metrics_.KnowApp(app_id);
 }
 
 Engine::Engine(EngineOptions options, store::DeliveryQueue* store,
                std::unique_ptr<SwappableProviderSet> providers, metrics::Registry* metrics)
-    : options_(std::move(options)),
-      policy_(RetryPolicy::FromConfig(options_.config)),
-      now_ms_(options_.now_ms ? options_.now_ms : SystemNowMs),
-      store_(store),
-      swappable_(providers.get()),
-      metrics_(metrics, [store] { return store->DeliveryCounts(); }) {
-  providers_ = std::move(providers);
-  for (const auto& [app_id, rules] : options_.rules) metrics_.KnowApp(app_id);
+    : Engine(std::move(options), store, std::unique_ptr<ProviderSet>(std::move(providers)),
+             metrics) {
+  // The set was built as a SwappableProviderSet just above; keep its reload interface.
+  swappable_ = static_cast<SwappableProviderSet*>(providers_.get());
 }
 
 Engine::~Engine() { Stop(); }

@@ -178,7 +178,7 @@ class Engine {
   const std::function<int64_t()> now_ms_;
   store::DeliveryQueue* const store_;
   std::unique_ptr<ProviderSet> providers_;
-  SwappableProviderSet* const swappable_;  // providers_ when they can be replaced, else null
+  SwappableProviderSet* swappable_ = nullptr;  // providers_ when they can be replaced
   EngineMetrics metrics_;
   std::thread thread_;
   std::atomic<bool> running_{false};
